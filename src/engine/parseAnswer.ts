@@ -1,0 +1,125 @@
+import type { Question } from '../flow/schema.ts';
+import type { AnswerValue, Choice } from './types.ts';
+import { fold, formatDateVi, formatNumberVi, parseDate, parseNumber, tidy } from './vietnamese.ts';
+
+export type ParsedAnswer = { ok: true; answer: AnswerValue } | { ok: false; problem: string };
+
+const YES_WORDS = ['co', 'c', 'yes', 'y', 'dung', 'u', 'uh', 'um', 'da co', 'roi', 'da', 'ok', 'co a', 'vang'];
+const NO_WORDS = ['khong', 'k', 'ko', 'kg', 'kh', 'no', 'n', 'chua', 'sai', 'khong co', 'chua co'];
+
+export function choicesOf(q: Question): Choice[] | undefined {
+  if (q.type === 'single') return q.options.map((o) => ({ id: o.id, label: o.label }));
+  if (q.type === 'yesno') return [{ id: 'yes', label: 'Có' }, { id: 'no', label: 'Không' }];
+  return undefined;
+}
+
+function aliasesOf(q: Question, optionId: string): string[] {
+  if (q.type === 'yesno') return optionId === 'yes' ? YES_WORDS : NO_WORDS;
+  if (q.type === 'single') return (q.options.find((o) => o.id === optionId)?.aliases ?? []).map(fold);
+  return [];
+}
+
+/**
+ * Matches typed text against a list of choices: by number ("2", "2."), by label with or without
+ * diacritics, by alias, or by a unique beginning of a label (at least two letters).
+ */
+export function matchChoice(text: string, choices: Choice[], aliases: (id: string) => string[] = () => []): Choice | undefined {
+  const f = fold(text);
+  if (f === '') return undefined;
+  const num = /^(?:so |cau |phuong an )?(\d{1,2})$/.exec(f);
+  if (num) return choices[Number(num[1]) - 1];
+  const exact = choices.find((c) => fold(c.label) === f || aliases(c.id).includes(f));
+  if (exact) return exact;
+  const byId = choices.find((c) => fold(c.id) === f);
+  if (byId) return byId;
+  if (f.length >= 2) {
+    const prefixed = choices.filter((c) => fold(c.label).startsWith(f));
+    if (prefixed.length === 1) return prefixed[0];
+  }
+  return undefined;
+}
+
+/** Reads one typed or tapped answer. `bound` resolves a maximum that refers to an earlier answer. */
+export function parseAnswer(
+  q: Question,
+  input: { text?: string; choiceId?: string },
+  resolveBound: (questionId: string) => number | undefined,
+): ParsedAnswer {
+  const raw = tidy(input.text ?? '');
+  const choices = choicesOf(q);
+  if (choices) {
+    const chosen =
+      input.choiceId !== undefined ? choices.find((c) => c.id === input.choiceId) : matchChoice(raw, choices, (id) => aliasesOf(q, id));
+    if (!chosen) {
+      const list = choices.map((c, i) => `${i + 1}. ${c.label}`).join('; ');
+      return { ok: false, problem: `Vui lòng chọn một phương án: ${list} (gõ số thứ tự hoặc nội dung).` };
+    }
+    return { ok: true, answer: { raw: input.choiceId !== undefined ? chosen.label : raw, value: chosen.id } };
+  }
+  if (input.choiceId !== undefined) return { ok: false, problem: 'Câu này cần nhập câu trả lời bằng chữ hoặc số.' };
+
+  switch (q.type) {
+    case 'integer':
+    case 'decimal': {
+      const n = parseNumber(raw);
+      const kind = q.type === 'integer' ? 'một số nguyên (ví dụ: 12)' : q.percent ? 'một số phần trăm (ví dụ: 85 hoặc 85,5)' : 'một số (ví dụ: 12 hoặc 12,5)';
+      if (!n.ok) return { ok: false, problem: `Vui lòng nhập ${kind}.` };
+      if (n.percent && !(q.type === 'decimal' && q.percent)) {
+        return { ok: false, problem: `Câu này hỏi số lượng, không phải tỉ lệ phần trăm. Vui lòng nhập ${kind}; bot sẽ tự tính tỉ lệ.` };
+      }
+      if (q.type === 'integer' && !Number.isInteger(n.value)) return { ok: false, problem: `Vui lòng nhập ${kind}, không có phần thập phân.` };
+      const min = q.min;
+      const max = typeof q.max === 'object' ? resolveBound(q.max.question) : q.type === 'decimal' && q.percent && q.max === undefined ? 100 : q.max;
+      if (n.value < min) return { ok: false, problem: `Giá trị phải từ ${formatNumberVi(min)} trở lên.` };
+      if (max !== undefined && n.value > max) {
+        const why = typeof q.max === 'object' ? ` (không thể lớn hơn số đã trả lời ở câu trước: ${formatNumberVi(max)})` : '';
+        return { ok: false, problem: `Giá trị không được lớn hơn ${formatNumberVi(max)}${why}.` };
+      }
+      return { ok: true, answer: { raw, value: n.value } };
+    }
+    case 'text': {
+      if (raw.length < q.minLength) return { ok: false, problem: 'Vui lòng nhập câu trả lời bằng chữ.' };
+      if (raw.length > q.maxLength) return { ok: false, problem: `Câu trả lời dài quá ${q.maxLength} ký tự. Vui lòng viết ngắn gọn hơn.` };
+      return { ok: true, answer: { raw, value: raw } };
+    }
+    case 'date': {
+      const d = parseDate(raw);
+      if (!d.ok) return { ok: false, problem: 'Vui lòng nhập ngày theo dạng ngày/tháng/năm, ví dụ: 25/11/2026.' };
+      if (q.min && d.iso < q.min) return { ok: false, problem: `Ngày phải từ ${formatDateVi(q.min)} trở đi.` };
+      if (q.max && d.iso > q.max) return { ok: false, problem: `Ngày không được sau ${formatDateVi(q.max)}.` };
+      return { ok: true, answer: { raw, value: d.iso } };
+    }
+    default:
+      return { ok: false, problem: 'Câu hỏi này chưa được hỗ trợ.' };
+  }
+}
+
+/** How an answer reads back in a summary. */
+export function displayAnswer(q: Question, answer: AnswerValue): string {
+  const choices = choicesOf(q);
+  if (choices) return choices.find((c) => c.id === answer.value)?.label ?? answer.raw;
+  if (typeof answer.value === 'number') {
+    const unit = q.type === 'decimal' && q.percent ? '%' : 'unit' in q && q.unit ? ` ${q.unit}` : '';
+    return `${formatNumberVi(answer.value)}${unit}`;
+  }
+  if (q.type === 'date') return formatDateVi(String(answer.value));
+  return answer.raw;
+}
+
+/** A short "what is accepted" hint shown under a question. */
+export function answerHint(q: Question, resolveBound: (questionId: string) => number | undefined): string | undefined {
+  switch (q.type) {
+    case 'integer': {
+      const max = typeof q.max === 'object' ? resolveBound(q.max.question) : q.max;
+      return max !== undefined ? `(Nhập số nguyên từ ${formatNumberVi(q.min)} đến ${formatNumberVi(max)})` : '(Nhập một số nguyên)';
+    }
+    case 'decimal':
+      return q.percent ? '(Nhập tỉ lệ %, ví dụ 85 hoặc 85,5)' : '(Nhập một số, dùng dấu phẩy cho phần thập phân)';
+    case 'date':
+      return '(Nhập ngày dạng ngày/tháng/năm, ví dụ 25/11/2026)';
+    case 'text':
+      return `(Trả lời ngắn, tối đa ${q.maxLength} ký tự)`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Flow, Question } from '../flow/schema.ts';
+import * as msg from './messages.ts';
+import { answerHint, choicesOf, displayAnswer } from './parseAnswer.ts';
+import { expectedCount, type Facts, questionText, visibleQuestions } from './path.ts';
+import type { FlowSession, Output } from './types.ts';
+import { formatNumberVi } from './vietnamese.ts';
+
+export function factsOf(session: FlowSession): Facts {
+  return { answers: session.answers, context: session.context };
+}
+
+export function boundResolver(session: FlowSession) {
+  return (qid: string): number | undefined => {
+    const v = session.answers[qid]?.value;
+    return typeof v === 'number' ? v : undefined;
+  };
+}
+
+/** "Câu 3/12. …" with the hint of what is accepted, and the current answer when re-asked. */
+export function questionPrompt(flow: Flow, session: FlowSession, q: Question, prefix?: string): Output {
+  const facts = factsOf(session);
+  const visible = visibleQuestions(flow, facts);
+  const index = visible.findIndex((v) => v.id === q.id);
+  const lines: string[] = [];
+  if (prefix) lines.push(prefix, '');
+  lines.push(`Câu ${index + 1}/${Math.max(expectedCount(flow, facts), index + 1)}. ${questionText(q, facts)}`);
+  if (q.help) lines.push(q.help.trim());
+  const hint = answerHint(q, boundResolver(session));
+  if (hint) lines.push(hint);
+  const previous = session.answers[q.id];
+  if (previous) lines.push(`(Câu trả lời hiện tại: ${displayAnswer(q, previous)}. Gửi câu trả lời mới để thay.)`);
+  const choices = choicesOf(q);
+  return choices ? { kind: 'message', text: lines.join('\n'), choices, scope: q.id } : { kind: 'message', text: lines.join('\n'), scope: q.id };
+}
+
+export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string): Output {
+  const facts = factsOf(session);
+  const lines: string[] = [];
+  if (prefix) lines.push(prefix, '');
+  lines.push(msg.summaryHeader(flow));
+  visibleQuestions(flow, facts).forEach((q, i) => {
+    const a = session.answers[q.id];
+    const label = q.short ?? shorten(questionText(q, facts), 70);
+    lines.push(`${i + 1}. ${label}: ${a ? displayAnswer(q, a) : '(chưa trả lời)'}`);
+  });
+  lines.push('', msg.summaryFooter);
+  return { kind: 'message', text: lines.join('\n'), choices: msg.summaryChoices, scope: 'confirm' };
+}
+
+export function consentPrompt(prefix?: string): Output {
+  const text = msg.consentText(msg.CONSENT_PURPOSE);
+  return { kind: 'message', text: prefix ? `${prefix}\n\n${text}` : text, choices: msg.consentChoices, scope: 'consent' };
+}
+
+export function menuPrompt(flows: Flow[], prefix?: string): Output {
+  const lines = prefix ? [prefix, ''] : [];
+  lines.push(msg.chooseFlowText);
+  return { kind: 'message', text: lines.join('\n'), choices: flows.map((f) => ({ id: f.id, label: f.title })), scope: 'menu' };
+}
+
+export function confirmPrompt(kind: 'delete' | 'restart'): Output {
+  return {
+    kind: 'message',
+    text: kind === 'delete' ? msg.deleteConfirmText : msg.restartConfirmText,
+    choices: msg.yesNoChoices,
+    scope: kind,
+  };
+}
+
+export function introText(flow: Flow): string {
+  const count = flow.questions.length;
+  const provisional = flow.provisional
+    ? '\n(Bản tự đánh giá để tham khảo; việc công nhận chính thức do Hội Khuyến học cơ sở thực hiện.)'
+    : '';
+  return `${flow.title}\n${flow.intro.trim()}${provisional}\nGồm khoảng ${formatNumberVi(count)} câu hỏi. Anh/Chị có thể dừng bất cứ lúc nào và quay lại sau; các câu đã trả lời được lưu lại.`;
+}
+
+function shorten(s: string, max: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
+}

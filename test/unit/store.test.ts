@@ -1,0 +1,178 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ConversationService, type InboundEvent } from '../../src/service/conversation.ts';
+import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { Store } from '../../src/store/store.ts';
+import { loadFlow } from '../helpers/flows.ts';
+
+const flow = loadFlow('test/fixtures/flows-valid/all-types.yaml');
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'xhht-store-')), 'test.sqlite');
+
+let counter = 0;
+function event(text: string, user = 'u1', eventId = `e${++counter}`): InboundEvent {
+  return { channel: 'test', eventId, userKey: user, chatId: `chat-${user}`, input: { kind: 'text', text }, receivedAt: new Date('2026-11-22T03:00:00Z') };
+}
+
+describe('store', () => {
+  it('migrates an empty file to the latest version, with WAL and FULL sync', () => {
+    const path = tempDb();
+    const store = new Store(path);
+    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(store.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    store.close();
+    // Re-opening does not re-run migrations.
+    const again = new Store(path);
+    expect(again.schemaVersion()).toBe(MIGRATIONS.length);
+    expect(again.integrityCheck()).toBe('ok');
+    again.close();
+  });
+
+  it('refuses a database newer than the program', () => {
+    const path = tempDb();
+    const db = new Database(path);
+    db.pragma('user_version = 999');
+    db.close();
+    expect(() => new Store(path)).toThrow(/newer than this program/);
+  });
+
+  it('claims an inbound event id once per channel', () => {
+    const store = new Store(':memory:');
+    expect(store.claimInbound('telegram', '42', 'now')).toBe(true);
+    expect(store.claimInbound('telegram', '42', 'now')).toBe(false);
+    expect(store.claimInbound('zalo', '42', 'now')).toBe(true);
+  });
+
+  it('rolls back every write of a failed transaction', () => {
+    const store = new Store(':memory:');
+    expect(() =>
+      store.transaction(() => {
+        store.claimInbound('test', 'x', 'now');
+        store.enqueue({ channel: 'test', chatId: 'c', personId: null, payload: '{}' }, 'now');
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(store.hasInbound('test', 'x')).toBe(false);
+    expect(store.outboxRows()).toEqual([]);
+  });
+
+  it('keeps per-chat order: only the oldest pending message of a chat is due', () => {
+    const store = new Store(':memory:');
+    const t = '2026-01-01T00:00:00.000Z';
+    for (const [chat, n] of [['a', 1], ['a', 2], ['b', 1]] as const) {
+      store.enqueue({ channel: 'test', chatId: chat, personId: null, payload: JSON.stringify(n) }, t);
+    }
+    const due = store.dueOutbox('test', t, 10);
+    expect(due.map((r) => [r.chat_id, r.payload])).toEqual([['a', '1'], ['b', '1']]);
+    store.markRetry(due[0]!.id, '2026-01-01T00:01:00.000Z', 'rate limited');
+    // a#2 must not overtake a#1 while a#1 waits for its retry.
+    expect(store.dueOutbox('test', t, 10).map((r) => r.chat_id)).toEqual(['b']);
+  });
+
+  it('an outbox dedupe key makes a second insert a no-op', () => {
+    const store = new Store(':memory:');
+    const m = { channel: 'test', chatId: 'c', personId: null, payload: '{}', dedupeKey: 'reminder:1' };
+    expect(store.enqueue(m, 'now')).toBe(true);
+    expect(store.enqueue(m, 'now')).toBe(false);
+    expect(store.outboxRows()).toHaveLength(1);
+  });
+});
+
+describe('conversation service', () => {
+  const setup = () => {
+    const store = new Store(tempDb());
+    return { store, service: new ConversationService({ store, flows: [flow] }) };
+  };
+
+  it('stores nothing personal before consent', () => {
+    const { store, service } = setup();
+    service.handle(event('xin chào'));
+    service.handle(event('Không đồng ý'));
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM people').get()).toEqual({ n: 0 });
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 0 });
+    expect(store.outboxRows()).toHaveLength(2); // the replies still go out
+  });
+
+  it('one event = one transaction: answers, session and replies; a redelivery changes nothing', () => {
+    const { store, service } = setup();
+    service.handle(event('hi'));
+    service.handle(event('đồng ý'));
+    const e = event('Khá');
+    expect(service.handle(e).status).toBe('processed');
+    const before = store.outboxRows().length;
+    expect(service.handle(e)).toEqual({ status: 'duplicate' });
+    expect(store.outboxRows()).toHaveLength(before);
+    const person = store.findPerson('test', 'u1')!;
+    const [response] = store.responsesOf(person.id);
+    expect(store.currentAnswers(response!.id).map((a) => [a.question_id, a.value, a.question_text, a.flow_version])).toEqual([
+      ['pick', '"b"', 'Chọn một phương án', '1'],
+    ]);
+    expect(JSON.parse(store.loadSession(person.id)!).flow.current).toBe('yn');
+    expect(store.consentsOf(person.id)).toHaveLength(1);
+  });
+
+  it('a failure inside the turn rolls back the inbox record too, so a redelivery is processed', () => {
+    const { store, service } = setup();
+    service.handle(event('hi'));
+    service.handle(event('đồng ý'));
+    const original = store.recordAnswer.bind(store);
+    store.recordAnswer = () => {
+      throw new Error('disk full');
+    };
+    const e = event('Khá');
+    expect(() => service.handle(e)).toThrow('disk full');
+    expect(store.hasInbound('test', e.eventId)).toBe(false);
+    store.recordAnswer = original;
+    expect(service.handle(e).status).toBe('processed');
+  });
+
+  it('edits keep history; submission stores the result, period and the final answers only', () => {
+    const { store, service } = setup();
+    for (const t of ['hi', 'đồng ý', 'Rất tốt', 'không', 'bận', '10', '9', '50', '01/01/2026']) service.handle(event(t));
+    service.handle(event('sửa 2'));
+    service.handle(event('có')); // closes the "why" branch
+    service.handle(event('gửi'));
+    const person = store.findPerson('test', 'u1')!;
+    const [response] = store.responsesOf(person.id);
+    expect(response).toMatchObject({ status: 'submitted', period: '2026', passed: 1, score: 100 });
+    const current = store.currentAnswers(response!.id).map((a) => a.question_id);
+    expect(current).toEqual(['pick', 'members', 'passed', 'rate', 'day', 'yn']);
+    const all = store.allAnswers(response!.id);
+    expect(all.filter((a) => a.question_id === 'yn')).toHaveLength(2);
+    expect(all.find((a) => a.question_id === 'why')?.superseded_at).not.toBeNull();
+  });
+
+  it('resumes where the person stopped, from the stored session', () => {
+    const path = tempDb();
+    const s1 = new Store(path);
+    const svc1 = new ConversationService({ store: s1, flows: [flow] });
+    for (const t of ['hi', 'đồng ý', 'Rất tốt']) svc1.handle(event(t, 'bob'));
+    s1.close();
+    const s2 = new Store(path);
+    const svc2 = new ConversationService({ store: s2, flows: [flow] });
+    const r = svc2.handle(event('bắt đầu', 'bob'));
+    expect(r.status === 'processed' && r.outputs.some((o) => o.kind === 'message' && o.scope === 'yn')).toBe(true);
+  });
+
+  it('xóa dữ liệu deletes the person, consents, session, responses and answers', () => {
+    const { store, service } = setup();
+    for (const t of ['hi', 'đồng ý', 'Rất tốt', 'xóa dữ liệu', 'có']) service.handle(event(t, 'carol'));
+    for (const table of ['people', 'consents', 'sessions', 'responses', 'answers']) {
+      expect(store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
+    }
+  });
+
+  it('an unreadable stored session restarts the conversation instead of crashing', () => {
+    const { store, service } = setup();
+    service.handle(event('hi', 'dan'));
+    service.handle(event('đồng ý', 'dan'));
+    const person = store.findPerson('test', 'dan')!;
+    store.saveSession(person.id, '{not json', 'now');
+    const r = service.handle(event('bắt đầu', 'dan'));
+    expect(r.status).toBe('processed');
+  });
+});
