@@ -8,7 +8,14 @@ import type { Flow } from './flow/schema.ts';
 import { createHttpApp } from './http/app.ts';
 import type { Logger } from './log.ts';
 import { OutboxSender } from './outbox/sender.ts';
-import { ConversationService } from './service/conversation.ts';
+import { stopAccepting, withDeadline } from './ops/shutdown.ts';
+import { ConversationService, type Interceptor } from './service/conversation.ts';
+import { communesInForce, contextForPerson, flowsForPerson } from './units/access.ts';
+import { exportResponses } from './export/exportResponses.ts';
+import { createReminders } from './reminders/setup.ts';
+import { seedReferenceData } from './units/importUnits.ts';
+import { registerWebRoutes, secretariatInterceptor } from './web/index.ts';
+import { registrationInterceptor } from './units/registration.ts';
 import { Store } from './store/store.ts';
 
 export interface Bot {
@@ -35,12 +42,32 @@ export interface ChannelFactoryDeps {
 
 export type ChannelFactory = (deps: ChannelFactoryDeps) => Channel | undefined;
 
+/** The conversation service with everything the domain adds to the engine: unit flows, registration. */
+export function createConversationService(store: Store, flows: Flow[], interceptors: Interceptor[] = []): ConversationService {
+  return new ConversationService({
+    store,
+    flows,
+    flowsFor: (person) => flowsForPerson(store, flows, person),
+    contextFor: (person) => contextForPerson(store, person),
+    communes: communesInForce(store, new Date()),
+    interceptors: [registrationInterceptor, ...interceptors],
+  });
+}
+
+/** The conversation service wired with every domain interceptor, and the reminders (when enabled). */
+export function createDomain(p: { config: Config; store: Store; flows: Flow[]; logger: Logger; wakeSender?: () => void }) {
+  const reminders = createReminders(p);
+  const service = createConversationService(p.store, p.flows, [secretariatInterceptor, ...(reminders ? [reminders.interceptor] : [])]);
+  return { service, reminders };
+}
+
 /** Assembles and starts the bot: store, flows, conversation service, outbox sender, HTTP server, channels. */
 export async function startBot(config: Config, logger: Logger, channelFactories: ChannelFactory[] = []): Promise<Bot> {
   const flows = loadFlowsOrThrow(config.flowsDir);
   const store = new Store(config.dbPath, { synchronous: config.dbSynchronous });
-  const service = new ConversationService({ store, flows });
+  seedReferenceData(store, config.dataDir, new Date());
   let sender: OutboxSender | undefined;
+  const { service, reminders } = createDomain({ config, store, flows, logger, wakeSender: () => sender?.wake() });
   const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake() };
   const channels = channelFactories.map((f) => f(deps)).filter((c): c is Channel => c !== undefined);
   sender = new OutboxSender({ store, transports: channels.map((c) => c.transport), logger, pollMs: config.outboxPollMs });
@@ -64,6 +91,16 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
     },
   });
   for (const c of channels) c.registerRoutes(app);
+  registerWebRoutes(app, {
+    store,
+    service,
+    flows,
+    logger,
+    publicUrl: config.publicUrl,
+    wakeSender: () => sender?.wake(),
+    exportResponses: (args) => exportResponses({ ...args, store, flows }),
+    ...(reminders ? { deadlines: reminders.deadlineInfo } : {}),
+  });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -71,14 +108,18 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   const port = (server.address() as AddressInfo).port;
   sender.start();
   for (const c of channels) await c.start();
+  reminders?.planner.start();
   logger.info({ port, host: config.host, flows: flows.length, channels: channels.map((c) => c.name) }, 'xhht-bot started');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive webhook connections would hold close() open forever (see ops/shutdown.ts).
+      await stopAccepting(server, { graceMs: 2500 });
+      await reminders?.planner.stop();
       for (const c of channels) await c.stop();
-      await sender.stop();
+      // A send stuck on a silent platform must not hold the exit: it is sent again after restart.
+      if (!(await withDeadline(sender.stop(), 1000))) logger.warn('outbox sender still busy at shutdown; unconfirmed messages will be re-sent');
       store.close();
       logger.info('xhht-bot stopped');
     })());

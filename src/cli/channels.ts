@@ -1,4 +1,6 @@
 import type { ChannelFactory } from '../app.ts';
+import { createTelegramChannel } from '../channels/telegram/index.ts';
+import { createZaloChannel } from '../channels/zalo/index.ts';
 
 /** The messenger adapters the server starts when their configuration is present. */
-export const channelFactories: ChannelFactory[] = [];
+export const channelFactories: ChannelFactory[] = [createTelegramChannel, createZaloChannel];

@@ -1,11 +1,15 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { type ChannelFactory, startBot } from '../app.ts';
+import { type ChannelFactory, createDomain, startBot } from '../app.ts';
 import { runLocalChat } from '../channels/local/localChat.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { FlowLoadError, formatProblems, loadFlowsFromDir, loadFlowsOrThrow } from '../flow/load.ts';
 import { createLogger } from '../log.ts';
-import { ConversationService } from '../service/conversation.ts';
+import { seedReferenceData } from '../units/importUnits.ts';
+import { summaryCommand, UNITS_USAGE, unitsCommand } from '../units/cli.ts';
+import { EXPORT_USAGE_LINES, exportCommand } from '../export/cli.ts';
+import { deadlinesCommand, REMINDERS_USAGE, remindCommand } from '../reminders/cli.ts';
+import { adminCommand } from '../web/cli.ts';
 import { Store } from '../store/store.ts';
 import { channelFactories } from './channels.ts';
 
@@ -16,6 +20,11 @@ Usage:
   xhht check [DIR]               validate every flow in DIR (default: FLOWS_DIR or flows/)
   xhht chat [--user ID] [--db PATH] [--json]
                                  chat with the bot in this terminal (--json: JSON lines on stdin/stdout)
+${UNITS_USAGE}
+${EXPORT_USAGE_LINES}
+${REMINDERS_USAGE}
+  xhht admin add EMAIL [--role province|commune --commune CODE] [--generate]
+                                 create a dashboard account (also: passwd, disable, list, invite)
   xhht help                      this text
 
 Configuration comes from environment variables (see .env.example); a .env file is read if present.`;
@@ -31,6 +40,18 @@ export async function main(argv: string[]): Promise<number> {
         return checkCommand(rest);
       case 'chat':
         return await chatCommand(rest);
+      case 'units':
+        return await unitsCommand(rest);
+      case 'summary':
+        return await summaryCommand(rest);
+      case 'export':
+        return await exportCommand(rest);
+      case 'deadlines':
+        return await deadlinesCommand(rest);
+      case 'remind':
+        return await remindCommand(rest);
+      case 'admin':
+        return await adminCommand(rest);
       case 'help':
       case '--help':
       case '-h':
@@ -86,7 +107,8 @@ async function chatCommand(args: string[]): Promise<number> {
   const flows = loadFlowsOrThrow(config.flowsDir);
   const store = new Store(config.dbPath, { synchronous: config.dbSynchronous });
   try {
-    const service = new ConversationService({ store, flows });
+    seedReferenceData(store, config.dataDir, new Date());
+    const { service } = createDomain({ config, store, flows, logger: createLogger(config.logLevel) });
     await runLocalChat({
       service,
       store,
@@ -128,9 +150,8 @@ async function serveCommand(factories: ChannelFactory[] = channelFactories): Pro
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     if (noMessenger && config.localChatOnStart && process.stdin.isTTY) {
-      const service = new ConversationService({ store: bot.store, flows: bot.flows });
       void runLocalChat({
-        service,
+        service: bot.service,
         store: bot.store,
         user: `terminal-${userInfo().username}`,
         input: process.stdin,

@@ -44,6 +44,10 @@ export const helpText = (flows: Flow[]) =>
     ...(flows.length > 1 ? ['', 'Các phần tự đánh giá hiện có:', ...flows.map((f, i) => `${i + 1}. ${f.title}`)] : []),
   ].join('\n');
 
+export const restrictedFlowText = (flow: Flow) =>
+  `Phần "${flow.title}" dành cho đầu mối của đơn vị. Để đăng ký làm đầu mối, Anh/Chị gửi "đăng ký <mã mời>" ` +
+  '(mã mời do Văn phòng thường trực xã hội học tập cấp cho đơn vị), ví dụ: đăng ký ABCD-EFGH.';
+
 export const unknownCommand = (cmd: string) =>
   `Xin lỗi, bot chưa hiểu lệnh "${cmd}". Gõ "trợ giúp" (/help) để xem các lệnh có thể dùng.`;
 

@@ -40,10 +40,16 @@ export function matchChoice(text: string, choices: Choice[], aliases: (id: strin
 }
 
 /** Reads one typed or tapped answer. `bound` resolves a maximum that refers to an earlier answer. */
+export interface Commune {
+  code: string;
+  name: string;
+}
+
 export function parseAnswer(
   q: Question,
   input: { text?: string; choiceId?: string },
   resolveBound: (questionId: string) => number | undefined,
+  communes: Commune[] = [],
 ): ParsedAnswer {
   const raw = tidy(input.text ?? '');
   const choices = choicesOf(q);
@@ -51,8 +57,8 @@ export function parseAnswer(
     const chosen =
       input.choiceId !== undefined ? choices.find((c) => c.id === input.choiceId) : matchChoice(raw, choices, (id) => aliasesOf(q, id));
     if (!chosen) {
-      const list = choices.map((c, i) => `${i + 1}. ${c.label}`).join('; ');
-      return { ok: false, problem: `Vui lòng chọn một phương án: ${list} (gõ số thứ tự hoặc nội dung).` };
+      // The options themselves follow in the re-asked question, as buttons or numbered lines.
+      return { ok: false, problem: `Vui lòng chọn một trong ${choices.length} phương án dưới đây (gõ số thứ tự từ 1 đến ${choices.length} hoặc nội dung phương án).` };
     }
     return { ok: true, answer: { raw: input.choiceId !== undefined ? chosen.label : raw, value: chosen.id } };
   }
@@ -82,6 +88,8 @@ export function parseAnswer(
       if (raw.length > q.maxLength) return { ok: false, problem: `Câu trả lời dài quá ${q.maxLength} ký tự. Vui lòng viết ngắn gọn hơn.` };
       return { ok: true, answer: { raw, value: raw } };
     }
+    case 'commune':
+      return matchCommune(raw, communes);
     case 'date': {
       const d = parseDate(raw);
       if (!d.ok) return { ok: false, problem: 'Vui lòng nhập ngày theo dạng ngày/tháng/năm, ví dụ: 25/11/2026.' };
@@ -94,10 +102,33 @@ export function parseAnswer(
   }
 }
 
+const COMMUNE_PREFIX = /^(xa|phuong|dac khu|thi tran|p|x)\.? /;
+
+/** "Phường Trung Tâm", "phuong trung tam", "Trung Tâm", "P. Trung Tâm" → the commune's code. */
+function matchCommune(raw: string, communes: Commune[]): ParsedAnswer {
+  const f = fold(raw);
+  if (f === '') return { ok: false, problem: 'Vui lòng gõ tên xã, phường hoặc đặc khu.' };
+  if (communes.length === 0) return { ok: true, answer: { raw, value: raw } };
+  const bare = (s: string) => fold(s).replace(COMMUNE_PREFIX, '');
+  const exact = communes.filter((c) => fold(c.name) === f || bare(c.name) === bare(raw));
+  const found = exact.length > 0 ? exact : communes.filter((c) => bare(c.name).includes(bare(raw)) && bare(raw).length >= 3);
+  if (found.length === 1) return { ok: true, answer: { raw, value: found[0]!.code } };
+  if (found.length > 1) {
+    const list = found.slice(0, 6).map((c) => c.name).join('; ');
+    return { ok: false, problem: `Có nhiều xã, phường trùng tên gần giống: ${list}. Vui lòng gõ đầy đủ tên (ví dụ: ${found[0]!.name}).` };
+  }
+  // Not on the list (an old name from before the 2025 merger, a typo, another province): kept as typed,
+  // without a code, rather than blocking the person.
+  return { ok: true, answer: { raw, value: raw } };
+}
+
 /** How an answer reads back in a summary. */
 export function displayAnswer(q: Question, answer: AnswerValue): string {
   const choices = choicesOf(q);
-  if (choices) return choices.find((c) => c.id === answer.value)?.label ?? answer.raw;
+  if (choices) {
+    const label = choices.find((c) => c.id === answer.value)?.label ?? answer.raw;
+    return answer.raw.startsWith(label) ? answer.raw : label;
+  }
   if (typeof answer.value === 'number') {
     const unit = q.type === 'decimal' && q.percent ? '%' : 'unit' in q && q.unit ? ` ${q.unit}` : '';
     return `${formatNumberVi(answer.value)}${unit}`;
@@ -119,6 +150,8 @@ export function answerHint(q: Question, resolveBound: (questionId: string) => nu
       return '(Nhập ngày dạng ngày/tháng/năm, ví dụ 25/11/2026)';
     case 'text':
       return `(Trả lời ngắn, tối đa ${q.maxLength} ký tự)`;
+    case 'commune':
+      return '(Gõ tên xã, phường hoặc đặc khu, có dấu hoặc không dấu)';
     default:
       return undefined;
   }

@@ -83,10 +83,15 @@ function evaluateRule(rule: Rule, level: string, facts: Facts, flow: Flow): Rule
   if ('choice' in rule) {
     const v = facts.answers[rule.choice]?.value;
     const q = flow.questions.find((x) => x.id === rule.choice);
-    const label = q?.type === 'single' ? q.options.find((o) => o.id === v)?.label : v === 'yes' ? 'Có' : v === 'no' ? 'Không' : undefined;
-    return rule.in.includes(String(v))
-      ? { met: true, detail: `đạt: ${label ?? String(v)}` }
-      : { met: false, detail: `chưa đạt yêu cầu (hiện tại: ${label ?? 'chưa trả lời'})` };
+    const labelOf = (id: unknown): string | undefined =>
+      q?.type === 'single' ? q.options.find((o) => o.id === id)?.label : id === 'yes' ? 'Có' : id === 'no' ? 'Không' : undefined;
+    const label = labelOf(v);
+    const accepted = Array.isArray(rule.in) ? rule.in : rule.in[level];
+    if (accepted === undefined) return { met: true, detail: 'không áp dụng ở mức này' };
+    if (accepted.includes(String(v))) return { met: true, detail: `đạt: ${label ?? String(v)}` };
+    // Per-level lists also say what the level needs ("cần: Mức đáp ứng tốt").
+    const needed = Array.isArray(rule.in) ? '' : `; cần: ${accepted.map((o) => labelOf(o) ?? o).join(' hoặc ')}`;
+    return { met: false, detail: `chưa đạt yêu cầu (hiện tại: ${label ?? 'chưa trả lời'}${needed})` };
   }
   if ('ratio' in rule) {
     const min = thresholdFor(rule.min, level);
@@ -96,11 +101,15 @@ function evaluateRule(rule: Rule, level: string, facts: Facts, flow: Flow): Rule
     if (n === undefined || d === undefined) return { met: false, detail: 'thiếu số liệu' };
     if (d === 0) return { met: false, detail: 'không có số liệu để tính tỉ lệ (mẫu số bằng 0)' };
     const ratio = n / d;
-    // Compare on rounded basis points so 0.9 entered as 90/100 is not lost to floating error.
-    const met = Math.round(ratio * 10000) >= Math.round(min * 10000);
+    // Compare in basis points with a tolerance far below one person, so 90/100 meets 0.9 despite floating
+    // error, while 17 999/20 000 (89,995%) does not: rounding the ratio first would let it pass "tối thiểu 90%".
+    const minBp = Math.round(min * 10000);
+    const met = ratio * 10000 >= minBp - 1e-6;
+    // A failing ratio is never shown rounded up to the threshold ("90%, cần ≥ 90%").
+    const shown = !met && Math.round(ratio * 10000) >= minBp ? (minBp - 1) / 10000 : ratio;
     return met
       ? { met, detail: `${formatPercentVi(ratio)} (${formatNumberVi(n)}/${formatNumberVi(d)}), yêu cầu ≥ ${formatPercentVi(min)}` }
-      : { met, detail: `${formatPercentVi(ratio)} (${formatNumberVi(n)}/${formatNumberVi(d)}), cần ≥ ${formatPercentVi(min)}` };
+      : { met, detail: `${formatPercentVi(shown)} (${formatNumberVi(n)}/${formatNumberVi(d)}), cần ≥ ${formatPercentVi(min)}` };
   }
   const min = thresholdFor(rule.min, level);
   const v = num(rule.value);
@@ -146,9 +155,12 @@ function scorePassFail(flow: Flow, facts: Facts): FlowResult {
   const outcomes = target ? perLevel.get(target.id)! : new Map<string, RuleOutcome | null>();
   const indicators: IndicatorOutcome[] = flow.indicators.map((ind) => {
     const o = outcomes.get(ind.id) ?? null;
-    const lowest = levels.map((l) => perLevel.get(l.id)!.get(ind.id)).find((x) => x != null) ?? null;
+    const lowestLevel = levels.find((l) => perLevel.get(l.id)!.get(ind.id) != null);
+    const lowest = lowestLevel ? perLevel.get(lowestLevel.id)!.get(ind.id)! : null;
     const applicable = o !== null || lowest !== null;
     const shown = o ?? lowest;
+    // An indicator assessed only at another level (`levels:`) names that level, not the target.
+    const shownTitle = o !== null ? targetTitle : (lowestLevel?.title ?? targetTitle);
     const met = shown === null ? true : shown.met;
     return {
       id: ind.id,
@@ -157,7 +169,7 @@ function scorePassFail(flow: Flow, facts: Facts): FlowResult {
       met,
       score: null,
       maxScore: null,
-      detail: shown === null ? 'không áp dụng cho đơn vị này' : met ? shown.detail : `${shown.detail} cho ${lower(targetTitle)}`,
+      detail: shown === null ? 'không áp dụng cho đơn vị này' : met ? shown.detail : `${shown.detail} cho ${lower(shownTitle)}`,
       advice: met ? null : ind.advice,
       applicable,
     };

@@ -1,7 +1,7 @@
 import type { Flow } from '../flow/schema.ts';
 import { type Command, parseCommand } from './commands.ts';
 import * as msg from './messages.ts';
-import { choicesOf, matchChoice, parseAnswer } from './parseAnswer.ts';
+import { type Commune, choicesOf, matchChoice, parseAnswer } from './parseAnswer.ts';
 import { firstUnanswered, pruneAnswers, questionText, visibleQuestions } from './path.ts';
 import {
   boundResolver,
@@ -20,11 +20,15 @@ import { fold } from './vietnamese.ts';
 export interface StepParams {
   /** The flows this person may start (already filtered by audience), in menu order. */
   flows: Flow[];
+  /** Flows that exist but this person may not start yet (unit flows before registration). */
+  restrictedFlows?: Flow[];
   state: ConversationState;
   input: Input;
   now: Date;
   /** Facts copied into a new flow session (e.g. the unit's type for unit flows). */
   context?: Record<string, string>;
+  /** The communes in force, for questions of type "commune". */
+  communes?: Commune[];
 }
 
 /**
@@ -46,16 +50,20 @@ class Turn {
   readonly outputs: Output[] = [];
   readonly effects: Effect[] = [];
   private readonly flows: Flow[];
+  private readonly restricted: Flow[];
   private readonly input: Input;
   private readonly now: Date;
   private readonly context: Record<string, string>;
+  private readonly communes: Commune[];
 
   constructor(p: StepParams) {
     this.state = structuredClone(p.state);
     this.flows = p.flows;
+    this.restricted = p.restrictedFlows ?? [];
     this.input = p.input;
     this.now = p.now;
     this.context = p.context ?? {};
+    this.communes = p.communes ?? [];
   }
 
   private say(text: string): void {
@@ -74,11 +82,13 @@ class Turn {
     if (this.state.confirming) {
       const kind = this.state.confirming;
       this.state.confirming = undefined;
+      // A "Có" button of some older yes/no question must never confirm a deletion.
+      const tapHere = input.kind === 'choice' && (input.scope === undefined || input.scope === kind);
       const yes =
-        (input.kind === 'choice' && input.choiceId === 'yes') ||
+        (tapHere && input.choiceId === 'yes') ||
         (input.kind === 'text' && !command && matchChoice(text, msg.yesNoChoices, (id) => (id === 'yes' ? AGREE : DECLINE))?.id === 'yes');
       const no =
-        (input.kind === 'choice' && input.choiceId === 'no') ||
+        (tapHere && input.choiceId === 'no') ||
         (input.kind === 'text' && !command && matchChoice(text, msg.yesNoChoices, (id) => (id === 'yes' ? AGREE : DECLINE))?.id === 'no');
       if (yes) return kind === 'delete' ? this.deleteData() : this.restartFlow();
       if (no) {
@@ -124,6 +134,8 @@ class Turn {
   private offerStart(prefix?: string, wanted?: string): void {
     const pick = wanted ? this.findFlow(wanted) : undefined;
     if (pick) return this.startFlow(pick, prefix);
+    const locked = wanted ? this.restricted.find((f) => f.id === wanted) : undefined;
+    if (locked) return this.say(msg.restrictedFlowText(locked));
     if (this.flows.length === 1) return this.startFlow(this.flows[0]!, prefix);
     if (this.flows.length === 0) return this.say(`${prefix ? `${prefix}\n` : ''}Hiện chưa có phần tự đánh giá nào dành cho Anh/Chị.`);
     this.outputs.push(menuPrompt(this.flows, prefix));
@@ -187,7 +199,8 @@ class Turn {
 
   /** Moves to the first unanswered visible question, or to the summary when all are answered. */
   private advance(flow: Flow, session: FlowSession, prefix?: string): void {
-    const next = firstUnanswered(flow, factsOf(session));
+    let next = firstUnanswered(flow, factsOf(session));
+    while (next && this.prefill(flow, session, next)) next = firstUnanswered(flow, factsOf(session));
     if (next) {
       session.current = next.id;
       this.outputs.push(questionPrompt(flow, session, next, prefix));
@@ -334,7 +347,7 @@ class Turn {
   private answer(flow: Flow, session: FlowSession, given: { text?: string; choiceId?: string }): void {
     const q = flow.questions.find((x) => x.id === session.current);
     if (!q) return this.advance(flow, session);
-    const parsed = parseAnswer(q, given, boundResolver(session));
+    const parsed = parseAnswer(q, given, boundResolver(session), this.communes);
     if (!parsed.ok) return void this.outputs.push(questionPrompt(flow, session, q, `${msg.invalidAnswerPrefix} ${parsed.problem}`));
     session.answers[q.id] = parsed.answer;
     // Answers that depend on this one may no longer be valid (a bound, or a branch).
@@ -349,6 +362,28 @@ class Turn {
       answer: parsed.answer,
     });
     this.advance(flow, session);
+  }
+
+  /** Answers a question from the context (e.g. the registered unit type); false when it cannot. */
+  private prefill(flow: Flow, session: FlowSession, q: Flow['questions'][number]): boolean {
+    const known = q.fromContext ? session.context[q.fromContext] : undefined;
+    if (known === undefined) return false;
+    const choices = choicesOf(q);
+    const parsed = choices
+      ? parseAnswer(q, { choiceId: known }, boundResolver(session))
+      : parseAnswer(q, { text: known }, boundResolver(session), this.communes);
+    if (!parsed.ok) return false;
+    const answer = { raw: `${parsed.answer.raw} (theo hồ sơ đơn vị)`, value: parsed.answer.value };
+    session.answers[q.id] = answer;
+    this.effects.push({
+      kind: 'answerRecorded',
+      flowId: flow.id,
+      flowVersion: flow.version,
+      questionId: q.id,
+      questionText: questionText(q, factsOf(session)),
+      answer,
+    });
+    return true;
   }
 
   /** A count later bounded by this answer ("members who passed" ≤ "members") is re-asked if now too big. */

@@ -129,7 +129,9 @@ export function crossCheckFlow(flow: Flow): FlowProblem[] {
         add(at, 'has no rule (passFail flows decide each indicator by a rule)');
         return;
       }
-      checkRule(ind.rule, `${at}.rule`, levelIds, byId, add);
+      // The levels this indicator is assessed at: a per-level threshold must cover each of them.
+      const appliesAt = (ind.levels ?? levelIds).filter((lv) => levelIds.includes(lv));
+      checkRule(ind.rule, `${at}.rule`, levelIds, appliesAt, byId, add);
     });
     flow.questions.forEach((q, i) => {
       if (maxPointsOf(q) !== undefined) add(`questions[${i}] (${q.id})`, 'gives points, but the flow is scored passFail');
@@ -217,6 +219,7 @@ function checkRule(
   rule: Rule,
   path: string,
   levelIds: string[],
+  appliesAt: string[],
   byId: (id: string) => Question | undefined,
   add: (path: string, message: string) => void,
 ): void {
@@ -226,18 +229,26 @@ function checkRule(
     else if (!types.includes(q.type)) add(where, `"${qid}" is a ${q.type} question; expected ${types.join(' or ')}`);
     return q;
   };
-  const checkThreshold = (min: number | Record<string, number>, where: string) => {
+  const checkThreshold = (min: number | Record<string, unknown>, where: string) => {
     if (typeof min === 'number') return;
     for (const key of Object.keys(min)) if (!levelIds.includes(key)) add(where, `unknown level "${key}"`);
+    // A missing level would silently pass there ("không áp dụng ở mức này"): demand it, or a `levels:` restriction.
+    for (const lv of appliesAt) {
+      if (!Object.hasOwn(min, lv)) {
+        add(where, `gives no value for level "${lv}", where the indicator applies (add it, or restrict the indicator with "levels:")`);
+      }
+    }
   };
   if ('all' in rule) {
-    rule.all.forEach((r, j) => checkRule(r, `${path}.all[${j}]`, levelIds, byId, add));
+    rule.all.forEach((r, j) => checkRule(r, `${path}.all[${j}]`, levelIds, appliesAt, byId, add));
   } else if ('yes' in rule) {
     needType(rule.yes, ['yesno'], `${path}.yes`);
   } else if ('choice' in rule) {
     const q = needType(rule.choice, ['single', 'yesno'], `${path}.choice`);
     const options = q ? optionIdsOf(q) : undefined;
-    if (options) for (const o of rule.in) if (!options.includes(o)) add(`${path}.in`, `"${o}" is not an option of "${rule.choice}"`);
+    const accepted = Array.isArray(rule.in) ? rule.in : Object.values(rule.in).flat();
+    if (options) for (const o of accepted) if (!options.includes(o)) add(`${path}.in`, `"${o}" is not an option of "${rule.choice}"`);
+    if (!Array.isArray(rule.in)) checkThreshold(rule.in, `${path}.in`);
   } else if ('ratio' in rule) {
     needType(rule.ratio.numerator, ['integer', 'decimal'], `${path}.ratio.numerator`);
     needType(rule.ratio.denominator, ['integer', 'decimal'], `${path}.ratio.denominator`);

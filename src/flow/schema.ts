@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNIT_TYPES } from '../units/types.ts';
 
 /**
  * The shape of a flow file (flows/*.yaml). Structural rules live here; rules that need the whole
@@ -7,7 +8,7 @@ import { z } from 'zod';
 
 const id = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,47}$/, 'must start with a letter and use only letters, digits, _ . - (max 48)');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/, 'must use only letters, digits, _ . - (max 48)');
 
 /** A condition over earlier answers and the conversation context (e.g. the unit's type). */
 export type Condition =
@@ -64,6 +65,11 @@ const common = {
   indicator: id.optional(),
   /** A short name used in the summary and in exports. */
   short: z.string().max(80).optional(),
+  /**
+   * Answered from the conversation context when it holds this key with a valid answer (e.g. the unit
+   * type the secretariat registered), so the person is not asked what is already known. Still editable.
+   */
+  fromContext: id.optional(),
 };
 
 const bound = z.union([z.number(), z.strictObject({ question: id })]);
@@ -97,6 +103,8 @@ export const questionSchema = z.discriminatedUnion('type', [
     minLength: z.number().int().min(0).default(1),
     maxLength: z.number().int().min(1).max(2000).default(200),
   }),
+  /** The person's commune, matched by name (with or without diacritics) against the administrative units. */
+  z.strictObject({ ...common, type: z.literal('commune') }),
   z.strictObject({
     ...common,
     type: z.literal('date'),
@@ -121,9 +129,15 @@ const citation = z.strictObject({ source: id, clause: text });
 /** A threshold may differ by level ("1", "2"). */
 const threshold = z.union([z.number(), z.record(id, z.number())]);
 
+/**
+ * Accepted options of a choice rule: one list for every level, or a list per level ("1", "2"), e.g.
+ * "PCGD tiểu học mức độ 2 or 3" for level 1 and "mức độ 3" for level 2.
+ */
+export type ChoiceSet = string[] | Record<string, string[]>;
+
 export type Rule =
   | { yes: string }
-  | { choice: string; in: string[] }
+  | { choice: string; in: ChoiceSet }
   | { ratio: { numerator: string; denominator: string }; min: number | Record<string, number> }
   | { value: string; min: number | Record<string, number> }
   | { all: Rule[] };
@@ -131,7 +145,7 @@ export type Rule =
 export const ruleSchema: z.ZodType<Rule> = z.lazy(() =>
   z.union([
     z.strictObject({ yes: id }),
-    z.strictObject({ choice: id, in: z.array(id).min(1) }),
+    z.strictObject({ choice: id, in: z.union([z.array(id).min(1), z.record(id, z.array(id).min(1))]) }),
     z.strictObject({ ratio: z.strictObject({ numerator: id, denominator: id }), min: threshold }),
     z.strictObject({ value: id, min: threshold }),
     z.strictObject({ all: z.array(ruleSchema).min(1) }),
@@ -179,6 +193,8 @@ export const flowSchema = z.strictObject({
   title: text,
   /** Who may start it: citizens, or registered unit focal points. */
   audience: z.enum(['citizen', 'unit']).default('citizen'),
+  /** Unit flows: the unit types that take this assessment (all when omitted). */
+  unitTypes: z.array(z.enum(UNIT_TYPES)).min(1).optional(),
   /** Marks a flow built from incomplete public sources; its result says so. */
   provisional: z.boolean().default(false),
   description: z.string().optional(),

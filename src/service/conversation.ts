@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { CONSENT_PURPOSE, CONSENT_VERSION } from '../engine/messages.ts';
 import { step } from '../engine/step.ts';
-import { type ConversationState, type Effect, INITIAL_STATE, type Input, type Output } from '../engine/types.ts';
+import type { Commune } from '../engine/parseAnswer.ts';
+import { type AnswerValue, type ConversationState, type Effect, INITIAL_STATE, type Input, type Output } from '../engine/types.ts';
 import type { Flow } from '../flow/schema.ts';
 import type { PersonRow, Store } from '../store/store.ts';
-import { vietnamYear } from '../util/time.ts';
+import { assessedPeriod, unitOfPerson } from '../units/access.ts';
+import { vietnamDate, vietnamYear } from '../util/time.ts';
 
 /** One inbound event, after a channel adapter has verified and normalised it. */
 export interface InboundEvent {
@@ -26,11 +28,36 @@ export type InboundOutcome =
 /** What an outbox row carries: one engine output, serialised. */
 export type OutboxPayload = Output;
 
+/**
+ * A handler that may answer an inbound event before the engine does (registration codes, replies to
+ * reminders). It runs inside the turn's transaction; returning true ends the turn there.
+ */
+export interface Interceptor {
+  (ctx: InterceptContext): boolean;
+}
+
+export interface InterceptContext {
+  event: InboundEvent;
+  /** The person, when they have agreed to the data notice (nothing is stored before that). */
+  person: PersonRow | undefined;
+  store: Store;
+  now: Date;
+  /** Flows by id, for interceptors that start or describe a flow. */
+  flows: Flow[];
+  /** Queues replies to the person, in order, in this transaction. */
+  reply: (outputs: Output[]) => void;
+  /** Hands the event (or a replacement input) to the engine, e.g. "bắt đầu" from a reminder. */
+  runEngine: (input?: Input) => void;
+}
+
 export interface ConversationDeps {
   store: Store;
   flows: Flow[];
+  interceptors?: Interceptor[];
   /** Extra facts and flows for a person (focal points see unit flows); citizens by default. */
   flowsFor?: (person: PersonRow | undefined) => Flow[];
+  /** The communes in force, for questions of type "commune". */
+  communes?: Commune[];
   contextFor?: (person: PersonRow | undefined) => Record<string, string>;
 }
 
@@ -49,15 +76,39 @@ export class ConversationService {
     const nowIso = now.toISOString();
     return store.transaction((): InboundOutcome => {
       if (!store.claimInbound(event.channel, event.eventId, nowIso)) return { status: 'duplicate' };
+      const found = store.findPerson(event.channel, event.userKey);
+      if (found) store.touchPerson(found.id, nowIso);
+      const sent: Output[] = [];
+      const reply = (outputs: Output[]) => {
+        this.enqueue(event, outputs, store.findPerson(event.channel, event.userKey)?.id ?? null, nowIso);
+        sent.push(...outputs);
+      };
+      const runEngine = (input?: Input) => {
+        sent.push(...this.runEngine(input ? { ...event, input } : event, now).outputs);
+      };
+      for (const intercept of this.deps.interceptors ?? []) {
+        if (intercept({ event, person: found, store, now, flows: this.deps.flows, reply, runEngine })) {
+          return { status: 'processed', outputs: sent, personId: store.findPerson(event.channel, event.userKey)?.id ?? null };
+        }
+      }
+      return { status: 'processed', ...this.runEngine(event, now) };
+    });
+  }
+
+  /** One engine turn for the event's person, with its effects and replies (inside the open transaction). */
+  private runEngine(event: InboundEvent, now: Date): { outputs: Output[]; personId: number | null } {
+    const { store } = this.deps;
+    const nowIso = now.toISOString();
+    {
       let person = store.findPerson(event.channel, event.userKey);
       const state = person ? this.loadState(person.id) : INITIAL_STATE;
       const flows = this.deps.flowsFor ? this.deps.flowsFor(person) : this.deps.flows.filter((f) => f.audience === 'citizen');
+      const restricted = this.deps.flows.filter((f) => !flows.includes(f));
       const context = this.deps.contextFor?.(person) ?? {};
-      const result = step({ flows, state, input: event.input, now, context });
+      const result = step({ flows, restrictedFlows: restricted, state, input: event.input, now, context, communes: this.deps.communes ?? [] });
 
       const wantsPerson = result.effects.some((e) => e.kind === 'consentGiven');
       if (!person && wantsPerson) person = store.createPerson(event.channel, event.userKey, nowIso);
-      if (person) store.touchPerson(person.id, nowIso);
 
       let deleted = false;
       for (const effect of result.effects) {
@@ -69,11 +120,18 @@ export class ConversationService {
         store.saveSession(person.id, JSON.stringify(result.state), nowIso);
       }
       const personId = person && !deleted ? person.id : null;
-      for (const output of result.outputs) {
-        store.enqueue({ channel: event.channel, chatId: event.chatId, personId, kind: output.kind, payload: JSON.stringify(output) }, nowIso);
-      }
-      return { status: 'processed', outputs: result.outputs, personId };
-    });
+      this.enqueue(event, result.outputs, personId, nowIso);
+      return { outputs: result.outputs, personId };
+    }
+  }
+
+  private enqueue(event: InboundEvent, outputs: Output[], personId: number | null, nowIso: string): void {
+    for (const output of outputs) {
+      this.deps.store.enqueue(
+        { channel: event.channel, chatId: event.chatId, personId, kind: output.kind, payload: JSON.stringify(output) },
+        nowIso,
+      );
+    }
   }
 
   private loadState(personId: number): ConversationState {
@@ -96,9 +154,11 @@ export class ConversationService {
       case 'consentGiven':
         store.recordConsent(person.id, CONSENT_PURPOSE, CONSENT_VERSION, nowIso);
         return false;
-      case 'flowStarted':
-        store.openResponse({ personId: person.id, channel: event.channel, flowId: effect.flowId, flowVersion: effect.flowVersion, now: nowIso });
+      case 'flowStarted': {
+        const responseId = store.openResponse({ personId: person.id, channel: event.channel, flowId: effect.flowId, flowVersion: effect.flowVersion, now: nowIso });
+        this.attachUnit(responseId, person, effect.flowId);
         return false;
+      }
       case 'answerRecorded': {
         const responseId = this.responseIdFor(person, event.channel, effect.flowId, effect.flowVersion, nowIso);
         store.recordAnswer({
@@ -119,9 +179,12 @@ export class ConversationService {
       case 'flowSubmitted': {
         const r = effect.result;
         const responseId = this.responseIdFor(person, event.channel, r.flow, r.flowVersion, nowIso);
+        const unitId = store.getResponse(responseId)?.unit_id ?? null;
+        const period = unitId ? assessedPeriod(vietnamDate(now)) : vietnamYear(now);
         store.submitResponse({
           responseId,
-          period: vietnamYear(now),
+          period,
+          communeCode: this.communeOf(r.flow, effect.answers, unitId),
           passed: r.passed,
           score: r.score,
           level: r.level,
@@ -129,6 +192,7 @@ export class ConversationService {
           keepQuestionIds: Object.keys(effect.answers),
           now: nowIso,
         });
+        if (unitId) store.units.replacePreviousSubmissions({ unitId, flowId: r.flow, period, keepResponseId: responseId, now: nowIso });
         return false;
       }
       case 'deleteMyData':
@@ -139,6 +203,26 @@ export class ConversationService {
 
   private responseIdFor(person: PersonRow, channel: string, flowId: string, flowVersion: string, now: string): number {
     const open = this.deps.store.openResponseOf(person.id, flowId);
-    return open ? open.id : this.deps.store.openResponse({ personId: person.id, channel, flowId, flowVersion, now });
+    if (open) return open.id;
+    const id = this.deps.store.openResponse({ personId: person.id, channel, flowId, flowVersion, now });
+    this.attachUnit(id, person, flowId);
+    return id;
+  }
+
+  /** The unit's commune, or the commune the person named in a question of type "commune". */
+  private communeOf(flowId: string, answers: Record<string, AnswerValue>, unitId: string | null): string | null {
+    if (unitId) return this.deps.store.units.unit(unitId)?.communeCode ?? null;
+    const flow = this.deps.flows.find((f) => f.id === flowId);
+    const q = flow?.questions.find((x) => x.type === 'commune' && answers[x.id] !== undefined);
+    const code = q ? String(answers[q.id]!.value) : undefined;
+    return code && this.deps.communes?.some((c) => c.code === code) ? code : null;
+  }
+
+  /** A unit flow's response belongs to the unit the focal point represents. */
+  private attachUnit(responseId: number, person: PersonRow, flowId: string): void {
+    const flow = this.deps.flows.find((f) => f.id === flowId);
+    if (flow?.audience !== 'unit') return;
+    const unit = unitOfPerson(this.deps.store, person.id);
+    if (unit) this.deps.store.units.attachResponseToUnit(responseId, unit.id);
   }
 }

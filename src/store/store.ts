@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.ts';
+import { UnitStore } from './unitStore.ts';
 
 /** The only module that speaks SQL. One connection, WAL, FULL sync by default, numbered migrations. */
 
@@ -61,6 +62,9 @@ export interface ResponseRow {
   score: number | null;
   level: string | null;
   result: string | null;
+  unit_id: string | null;
+  replaced_at: string | null;
+  commune_code: string | null;
 }
 
 export interface AnswerRow {
@@ -78,6 +82,8 @@ export interface AnswerRow {
 
 export class Store {
   readonly db: Database.Database;
+  /** Administrative units, reporting units, focal points, invites. */
+  readonly units: UnitStore;
   private readonly stmts: ReturnType<typeof prepare>;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
@@ -89,6 +95,7 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.stmts = prepare(this.db);
+    this.units = new UnitStore(this.db);
   }
 
   /** Runs fn inside BEGIN IMMEDIATE … COMMIT; any throw rolls everything back. fn must not await. */
@@ -200,6 +207,8 @@ export class Store {
   submitResponse(s: {
     responseId: number;
     period: string;
+    /** The commune the response is about (the unit's, or the one the citizen named). */
+    communeCode?: string | null;
     passed: boolean;
     score: number | null;
     level: string | null;
@@ -207,7 +216,7 @@ export class Store {
     keepQuestionIds: string[];
     now: string;
   }): void {
-    this.stmts.responseSubmit.run(s.period, s.now, s.now, s.passed ? 1 : 0, s.score, s.level, s.result, s.responseId);
+    this.stmts.responseSubmit.run(s.period, s.communeCode ?? null, s.now, s.now, s.passed ? 1 : 0, s.score, s.level, s.result, s.responseId);
     // Answers to questions a later edit made irrelevant are kept for history, marked superseded.
     this.stmts.answerSupersedeExcept.run(s.now, s.responseId, JSON.stringify(s.keepQuestionIds));
   }
@@ -276,6 +285,31 @@ export class Store {
   outboxRows(channel?: string): OutboxRow[] {
     return (channel ? this.stmts.outboxByChannel.all(channel) : this.stmts.outboxAll.all()) as OutboxRow[];
   }
+
+  // --- telegram ----------------------------------------------------------------------------
+
+  /** Messages in a Telegram chat that still show an inline keyboard, oldest first. */
+  telegramKeyboards(chatId: string): number[] {
+    return (this.stmts.tgKeyboardList.all(chatId) as Array<{ message_id: number }>).map((r) => r.message_id);
+  }
+
+  addTelegramKeyboard(chatId: string, messageId: number, now: string): void {
+    this.stmts.tgKeyboardInsert.run(chatId, messageId, now);
+  }
+
+  removeTelegramKeyboard(chatId: string, messageId: number): void {
+    this.stmts.tgKeyboardDelete.run(chatId, messageId);
+  }
+
+  /** Callback data too long for Telegram's 64 bytes is sent as a token; the token is content-derived. */
+  saveTelegramCallback(token: string, scope: string, choiceId: string, now: string): void {
+    this.stmts.tgCallbackInsert.run(token, scope, choiceId, now);
+  }
+
+  telegramCallback(token: string): { scope: string; choiceId: string } | undefined {
+    const row = this.stmts.tgCallbackGet.get(token) as { scope: string; choice_id: string } | undefined;
+    return row ? { scope: row.scope, choiceId: row.choice_id } : undefined;
+  }
 }
 
 function migrate(db: Database.Database): void {
@@ -319,7 +353,7 @@ function prepare(db: Database.Database) {
     ),
     responseTouch: db.prepare('UPDATE responses SET flow_version = ?, updated_at = ? WHERE id = ?'),
     responseSubmit: db.prepare(
-      "UPDATE responses SET status = 'submitted', period = ?, submitted_at = ?, updated_at = ?, passed = ?, score = ?, level = ?, result = ? WHERE id = ?",
+      "UPDATE responses SET status = 'submitted', period = ?, commune_code = ?, submitted_at = ?, updated_at = ?, passed = ?, score = ?, level = ?, result = ? WHERE id = ?",
     ),
     responseGet: db.prepare('SELECT * FROM responses WHERE id = ?'),
     responsesOfPerson: db.prepare('SELECT * FROM responses WHERE person_id = ? ORDER BY id'),
@@ -355,5 +389,10 @@ function prepare(db: Database.Database) {
     outboxCounts: db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
     outboxByChannel: db.prepare('SELECT * FROM outbox WHERE channel = ? ORDER BY id'),
     outboxAll: db.prepare('SELECT * FROM outbox ORDER BY id'),
+    tgKeyboardList: db.prepare('SELECT message_id FROM telegram_keyboards WHERE chat_id = ? ORDER BY message_id'),
+    tgKeyboardInsert: db.prepare('INSERT OR IGNORE INTO telegram_keyboards (chat_id, message_id, created_at) VALUES (?, ?, ?)'),
+    tgKeyboardDelete: db.prepare('DELETE FROM telegram_keyboards WHERE chat_id = ? AND message_id = ?'),
+    tgCallbackInsert: db.prepare('INSERT OR IGNORE INTO telegram_callbacks (token, scope, choice_id, created_at) VALUES (?, ?, ?, ?)'),
+    tgCallbackGet: db.prepare('SELECT scope, choice_id FROM telegram_callbacks WHERE token = ?'),
   };
 }

@@ -8,12 +8,13 @@ export class Driver {
   effects: Effect[] = [];
   last: Output[] = [];
   now = new Date('2026-11-22T03:00:00Z');
+  communes: Array<{ code: string; name: string }> = [];
 
   constructor(readonly flows: Flow[], readonly context: Record<string, string> = {}) {}
 
   send(input: Input | string): Output[] {
     const i: Input = typeof input === 'string' ? { kind: 'text', text: input } : input;
-    const r = step({ flows: this.flows, state: this.state, input: i, now: this.now, context: this.context });
+    const r = step({ flows: this.flows, state: this.state, input: i, now: this.now, context: this.context, communes: this.communes });
     this.state = r.state;
     this.effects.push(...r.effects);
     this.last = r.outputs;

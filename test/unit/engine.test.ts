@@ -74,9 +74,10 @@ describe('question types', () => {
   it('re-prompts an unknown choice with the accepted options', () => {
     const d = new Driver([allTypes]);
     d.agree();
-    d.send('tuyệt vời');
+    const out = d.send('tuyệt vời');
     expect(d.text).toContain('chưa hợp lệ');
-    expect(d.text).toContain('1. Rất tốt');
+    expect(d.text).toContain('từ 1 đến 3');
+    expect(out.at(-1)).toMatchObject({ choices: [{ label: 'Rất tốt' }, { label: 'Khá' }, { label: 'Chưa tốt' }] });
     expect(d.scope).toBe('pick');
     expect(d.state.flow?.answers.pick).toBeUndefined();
   });
@@ -173,6 +174,41 @@ describe('question types', () => {
     d.send('5/3/2026');
     expect(d.state.flow?.answers.day?.value).toBe('2026-03-05');
     expect(d.scope).toBe('confirm');
+  });
+});
+
+describe('commune questions', () => {
+  const communes = [
+    { code: 'MAU-01', name: 'Phường Trung Tâm' },
+    { code: 'MAU-02', name: 'Xã Phú Thạnh' },
+    { code: 'MAU-05', name: 'Xã Phú Thạnh Đông' },
+  ];
+  const ask = (typed: string) => {
+    const d = new Driver([cdht]);
+    d.communes = communes;
+    d.agree();
+    d.send('1');
+    d.send(typed);
+    return d;
+  };
+
+  it('matches the name with or without diacritics or the "xã/phường" prefix, storing the code', () => {
+    for (const typed of ['Phường Trung Tâm', 'phuong trung tam', 'Trung Tâm', 'P. Trung Tâm']) {
+      expect(ask(typed).state.flow?.answers.commune, typed).toEqual({ raw: typed, value: 'MAU-01' });
+    }
+    expect(ask('Xã Phú Thạnh').state.flow?.answers.commune?.value).toBe('MAU-02');
+  });
+
+  it('asks again when a partial name fits several communes', () => {
+    const d = ask('phu thanh d');
+    expect(d.state.flow?.answers.commune?.value).toBe('MAU-05');
+    const e = ask('Phú Thạ');
+    expect(e.state.flow?.answers.commune).toBeUndefined();
+    expect(e.text).toContain('Xã Phú Thạnh; Xã Phú Thạnh Đông');
+  });
+
+  it('keeps a name that is not on the list as typed, without a code', () => {
+    expect(ask('Phường 7 cũ').state.flow?.answers.commune).toEqual({ raw: 'Phường 7 cũ', value: 'Phường 7 cũ' });
   });
 });
 
@@ -298,6 +334,16 @@ describe('commands', () => {
     expect(d.text).toContain('sửa');
     expect(d.state.flow?.answers.pick?.value).toBe('a');
     expect(d.effects.filter((e) => e.kind === 'answerRecorded')).toHaveLength(1);
+  });
+
+  it('an old "Có" button of another question never confirms a deletion', () => {
+    const d = new Driver([allTypes]);
+    d.agree();
+    d.send('1');
+    d.send('xóa dữ liệu');
+    d.tap('yes', 'yn');
+    expect(d.effects.some((e) => e.kind === 'deleteMyData')).toBe(false);
+    expect(d.state.consent).toBe('given');
   });
 
   it('xóa dữ liệu asks for confirmation, then deletes and forgets consent', () => {

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild } from './lib/children.ts';
+import { telegramLoad } from './lib/load.ts';
+import { table } from './lib/stats.ts';
+import { SECRET, TOKEN } from './turns.ts';
+
+/**
+ * Benchmark 3: resident memory after 10,000 open conversations (each citizen greeted the bot and
+ * agreed, so a session is stored and the first question is on screen). Each server runs in its own
+ * process started with --expose-gc; RSS is read after a forced GC, before and after the load.
+ * synchronous=NORMAL here: memory does not depend on fsync, and it keeps the run short.
+ */
+
+export async function runMemoryBench(o: { conversations: number; connections: number; instantApiRoot: string }): Promise<{ text: string; figures: Record<string, { baselineMb: number; afterMb: number }> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'xhht-bench-mem-'));
+  const figures: Record<string, { baselineMb: number; afterMb: number }> = {};
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  try {
+    for (const [label, script, mode] of [
+      ['xhht-bot', 'servers/ours.ts', 'product'],
+      ['peer', 'servers/peer.ts', ''],
+    ] as const) {
+      const child = await startChild<{ port: number; baselineRss: number }>(
+        script,
+        { BENCH_DB: join(dir, `${label}.sqlite`), BENCH_SYNC: 'NORMAL', BENCH_TOKEN: TOKEN, BENCH_SECRET: SECRET, BENCH_API_ROOT: o.instantApiRoot, BENCH_MODE: mode },
+        { exposeGc: true },
+      );
+      try {
+        const url = `http://127.0.0.1:${child.ready.port}/webhooks/telegram`;
+        const turns = 2;
+        const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount: o.conversations * turns, turnsPerCitizen: turns, firstCitizen: 0, firstUpdateId: 1 });
+        if (r.turns !== o.conversations * turns) throw new Error(`${label}: ${r.turns} of ${o.conversations * turns} turns answered 200`);
+        const { rss } = await child.stats<{ rss: number }>();
+        figures[label] = { baselineMb: mb(child.ready.baselineRss), afterMb: mb(rss) };
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const row = (label: string) => [label, figures[label]!.baselineMb, figures[label]!.afterMb, figures[label]!.afterMb - figures[label]!.baselineMb];
+  const text = [
+    `Memory: RSS after ${o.conversations.toLocaleString('en-US')} open conversations (MB, after a forced GC)`,
+    table([['server', 'RSS at start', 'RSS after', 'growth'], row('xhht-bot'), row('peer')]),
+  ].join('\n');
+  return { text, figures };
+}

@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { type BenchChild, startChild } from './lib/children.ts';
+import { scheduledTurn, telegramLoad } from './lib/load.ts';
+import { CITIZEN_TURNS } from '../helpers/citizenScript.ts';
+import { median, type RunFigures, ratio, table } from './lib/stats.ts';
+
+/**
+ * Benchmark 1: turns per second end to end at 40 concurrent connections on loopback —
+ * HTTP webhook → verify → dedupe → engine → SQLite commit (FULL) → 200 — for xhht-bot (as it is,
+ * and with group commit), the grammY peer and the SQLite floor, in one run.
+ *
+ * fsync latency on a shared or virtual disk drifts by an order of magnitude within minutes, and
+ * every contender here is bound by it. So the contenders are not run one after the other: all
+ * start, then take turns in short slices, round after round, in a rotating order, and each figure
+ * is the aggregate of its slices (turns/s) or the median of its slices (latencies). A ratio then
+ * compares contenders that saw the same disk. A contender waiting for its slice is frozen
+ * (SIGSTOP), so its background work (xhht-bot's outbox sender) does not slow the one measured.
+ */
+
+export const TOKEN = '123456:BENCH-token_abcdefghijklmnop';
+export const SECRET = 'bench-secret_0123456789';
+
+export interface TurnsOptions {
+  rounds: number;
+  sliceSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  instantApiRoot: string;
+}
+
+type Name = 'oursGroup' | 'ours' | 'peer' | 'floor';
+const LABELS: Record<Name, string> = {
+  oursGroup: 'xhht-bot + group commit',
+  ours: 'xhht-bot, one commit per turn',
+  peer: 'peer: grammY conversations + SQLite',
+  floor: 'floor: bare SQLite, 1 tx per turn',
+};
+
+interface Contender {
+  name: Name;
+  freeze(frozen: boolean): void;
+  slice(seconds: number): Promise<RunFigures>;
+  stop(): Promise<void>;
+  /** Throws when the contender's database contradicts what the HTTP answers said. */
+  check?(): void;
+}
+
+export interface TurnsReport {
+  text: string;
+  figures: Record<Name, RunFigures>;
+  slices: Record<Name, RunFigures[]>;
+}
+
+export async function runTurnsBench(o: TurnsOptions): Promise<TurnsReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'xhht-bench-turns-'));
+  const contenders: Contender[] = [];
+  try {
+    contenders.push(await floorContender(join(dir, 'floor.sqlite')));
+    contenders.push(await serverContender(o, 'peer', 'servers/peer.ts', join(dir, 'peer.sqlite'), {}));
+    contenders.push(await serverContender(o, 'ours', 'servers/ours.ts', join(dir, 'ours.sqlite'), { BENCH_MODE: 'product' }));
+    contenders.push(await serverContender(o, 'oursGroup', 'servers/ours.ts', join(dir, 'ours-group.sqlite'), { BENCH_MODE: 'group' }));
+    const measure = async (c: Contender, seconds: number) => {
+      for (const other of contenders) other.freeze(other !== c);
+      try {
+        return await c.slice(seconds);
+      } finally {
+        for (const other of contenders) other.freeze(false);
+      }
+    };
+    for (const c of contenders) await measure(c, o.warmupSeconds);
+
+    const slices = { oursGroup: [], ours: [], peer: [], floor: [] } as Record<Name, RunFigures[]>;
+    for (let round = 0; round < o.rounds; round++) {
+      for (let i = 0; i < contenders.length; i++) {
+        const c = contenders[(i + round) % contenders.length]!;
+        slices[c.name].push(await measure(c, o.sliceSeconds));
+      }
+    }
+    const figures = Object.fromEntries(Object.entries(slices).map(([name, runs]) => [name, aggregate(runs)])) as Record<Name, RunFigures>;
+    for (const c of contenders) c.check?.();
+    return { text: render(o, figures, slices), figures, slices };
+  } finally {
+    for (const c of contenders) await c.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function aggregate(runs: RunFigures[]): RunFigures {
+  const turns = runs.reduce((a, r) => a + r.turns, 0);
+  const seconds = runs.reduce((a, r) => a + r.seconds, 0);
+  return {
+    turns,
+    seconds,
+    turnsPerSecond: turns / seconds,
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    errors: runs.reduce((a, r) => a + (r.errors ?? 0), 0),
+  };
+}
+
+function render(o: TurnsOptions, f: Record<Name, RunFigures>, slices: Record<Name, RunFigures[]>): string {
+  const row = (name: Name) => [LABELS[name], f[name].turnsPerSecond, f[name].p50Ms, f[name].p99Ms, f[name].turns, f[name].errors ?? 0];
+  /** Spread of the ratio over the rounds (same disk conditions within a round). */
+  const spread = (a: Name, b: Name) => {
+    const rs = slices[a].map((s, i) => s.turnsPerSecond / (slices[b][i]?.turnsPerSecond ?? NaN)).filter(Number.isFinite);
+    return rs.length > 1 ? `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}` : '';
+  };
+  return [
+    `Turns per second, end to end: Công dân học tập flow, ${o.connections} connections on 127.0.0.1, synchronous=FULL + WAL,`,
+    `${o.rounds} rounds × ${o.sliceSeconds} s per contender in rotating order after ${o.warmupSeconds} s warm-up (latencies: median of the rounds)`,
+    table([['contender', 'turns/s', 'p50 ms', 'p99 ms', 'turns', 'errors'], row('oursGroup'), row('ours'), row('peer'), row('floor')]),
+    '',
+    table([
+      ['ratio', 'with group commit', 'per round', 'one commit per turn', 'per round', 'target'],
+      ['ours / peer', ratio(f.oursGroup.turnsPerSecond, f.peer.turnsPerSecond), spread('oursGroup', 'peer'), ratio(f.ours.turnsPerSecond, f.peer.turnsPerSecond), spread('ours', 'peer'), '≥ 5×'],
+      ['ours / floor', ratio(f.oursGroup.turnsPerSecond, f.floor.turnsPerSecond), spread('oursGroup', 'floor'), ratio(f.ours.turnsPerSecond, f.floor.turnsPerSecond), spread('ours', 'floor'), '≥ 0.7×'],
+    ]),
+  ].join('\n');
+}
+
+async function floorContender(db: string): Promise<Contender> {
+  const child = await startChild('servers/floor.ts', { BENCH_DB: db });
+  return {
+    name: 'floor',
+    freeze: (frozen) => child.freeze(frozen),
+    slice: (seconds) => child.run<RunFigures>({ seconds }),
+    stop: () => child.stop(),
+  };
+}
+
+async function serverContender(o: TurnsOptions, name: Name, script: string, db: string, env: Record<string, string>): Promise<Contender> {
+  const child: BenchChild<{ port: number }> = await startChild(script, {
+    BENCH_DB: db,
+    BENCH_TOKEN: TOKEN,
+    BENCH_SECRET: SECRET,
+    BENCH_API_ROOT: o.instantApiRoot,
+    ...env,
+  });
+  const url = `http://127.0.0.1:${child.ready.port}/webhooks/telegram`;
+  let next = 0;
+  let answered = 0;
+  return {
+    name,
+    freeze: (frozen) => child.freeze(frozen),
+    async slice(seconds) {
+      const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, seconds, firstCitizen: 0, firstUpdateId: 1, startAt: next });
+      next = r.next;
+      answered += r.turns;
+      return r;
+    },
+    stop: () => child.stop(),
+    // The work was really done: every citizen whose last turn was sent has a stored result (the
+    // peer) or a submitted response (xhht-bot); and for xhht-bot every 200 is a committed turn.
+    check() {
+      let finished = 0;
+      for (let n = 0; n < next; n++) if (scheduledTurn(n, 0, 1).turn === CITIZEN_TURNS - 1) finished++;
+      const read = new Database(db, { readonly: true });
+      try {
+        const one = (sql: string) => (read.prepare(sql).get() as { n: number }).n;
+        const results = one(script.endsWith('ours.ts') ? "SELECT COUNT(*) AS n FROM responses WHERE status = 'submitted'" : 'SELECT COUNT(*) AS n FROM peer_results');
+        if (results !== finished) throw new Error(`${LABELS[name]}: ${results} self-checks stored, ${finished} finished`);
+        if (script.endsWith('ours.ts')) {
+          const committed = one('SELECT COUNT(*) AS n FROM inbox');
+          if (committed < answered || committed > next) throw new Error(`${LABELS[name]}: ${committed} turns committed for ${answered} answered 200 and ${next} sent`);
+        }
+      } finally {
+        read.close();
+      }
+    },
+  };
+}
