@@ -11,6 +11,7 @@ import { OutboxSender } from './outbox/sender.ts';
 import { stopAccepting, withDeadline } from './ops/shutdown.ts';
 import { ConversationService, type Interceptor } from './service/conversation.ts';
 import { communesInForce, contextForPerson, flowsForPerson } from './units/access.ts';
+import { channelLinkInterceptor, createReminderRouting } from './channels/zaloOa/index.ts';
 import { exportResponses } from './export/exportResponses.ts';
 import { createReminders } from './reminders/setup.ts';
 import { seedReferenceData } from './units/importUnits.ts';
@@ -56,8 +57,13 @@ export function createConversationService(store: Store, flows: Flow[], intercept
 
 /** The conversation service wired with every domain interceptor, and the reminders (when enabled). */
 export function createDomain(p: { config: Config; store: Store; flows: Flow[]; logger: Logger; wakeSender?: () => void }) {
-  const reminders = createReminders(p);
-  const service = createConversationService(p.store, p.flows, [secretariatInterceptor, ...(reminders ? [reminders.interceptor] : [])]);
+  const routing = createReminderRouting({ oa: p.config.zaloOa, logger: p.logger });
+  const reminders = createReminders({ ...p, routing });
+  const service = createConversationService(p.store, p.flows, [
+    secretariatInterceptor,
+    channelLinkInterceptor,
+    ...(reminders ? [reminders.interceptor] : []),
+  ]);
   return { service, reminders };
 }
 

@@ -10,6 +10,7 @@ import { summaryCommand, UNITS_USAGE, unitsCommand } from '../units/cli.ts';
 import { EXPORT_USAGE_LINES, exportCommand } from '../export/cli.ts';
 import { deadlinesCommand, REMINDERS_USAGE, remindCommand } from '../reminders/cli.ts';
 import { adminCommand } from '../web/cli.ts';
+import { ZALO_OA_USAGE, zaloOaCommand } from '../channels/zaloOa/cli.ts';
 import { Store } from '../store/store.ts';
 import { channelFactories } from './channels.ts';
 
@@ -25,6 +26,7 @@ ${EXPORT_USAGE_LINES}
 ${REMINDERS_USAGE}
   xhht admin add EMAIL [--role province|commune --commune CODE] [--generate]
                                  create a dashboard account (also: passwd, disable, list, invite)
+${ZALO_OA_USAGE}
   xhht help                      this text
 
 Configuration comes from environment variables (see .env.example); a .env file is read if present.`;
@@ -52,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
         return await remindCommand(rest);
       case 'admin':
         return await adminCommand(rest);
+      case 'zalo-oa':
+        return await zaloOaCommand(rest);
       case 'help':
       case '--help':
       case '-h':

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.ts';
 import { loadCalendar, missingFlows } from './calendar.ts';
 import { createReminderInterceptor } from './interceptor.ts';
 import { createDeadlineInfo, type DigestRecipient } from './overdue.ts';
-import { ReminderPlanner } from './planner.ts';
+import { type PlannerOptions, ReminderPlanner } from './planner.ts';
 import { ReminderSchedule } from './schedule.ts';
 
 /** Everything the server needs for reminders, built from the config: one call from startBot. */
@@ -59,6 +59,8 @@ export function createReminders(p: {
   logger: Logger;
   wakeSender?: () => void;
   now?: () => Date;
+  /** Channel-aware routing (the Zalo OA window, linked channels); reminders go straight to the outbox without it. */
+  routing?: Pick<PlannerOptions, 'routeReminder' | 'sendEarly'>;
 }): Reminders | undefined {
   if (!p.config.reminders.enabled) return undefined;
   const schedule = loadReminderSchedule({ dataDir: p.config.dataDir, flows: p.flows, logger: p.logger });
@@ -71,6 +73,7 @@ export function createReminders(p: {
     digestRecipients: secretariatRecipients(p.store),
     ...(p.wakeSender ? { wakeSender: p.wakeSender } : {}),
     ...(p.now ? { now: p.now } : {}),
+    ...(p.routing ?? {}),
   });
   return {
     schedule,

@@ -21,7 +21,12 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
-    requests?: Array<Request & { setupRequest?: (req: Request, context: Record<string, unknown>) => Request }>;
+    requests?: Array<
+      Request & {
+        setupRequest?: (req: Request, context: Record<string, unknown>) => Request;
+        onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
+      }
+    >;
   }
   interface Result {
     duration: number;

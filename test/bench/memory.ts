@@ -13,16 +13,24 @@ import { SECRET, TOKEN } from './turns.ts';
  * synchronous=NORMAL here: memory does not depend on fsync, and it keeps the run short.
  */
 
-export async function runMemoryBench(o: { conversations: number; connections: number; instantApiRoot: string }): Promise<{ text: string; figures: Record<string, { baselineMb: number; afterMb: number }> }> {
+interface MemoryFigures {
+  rssStartMb: number;
+  rssAfterMb: number;
+  heapStartMb: number;
+  heapAfterMb: number;
+}
+
+export async function runMemoryBench(o: { conversations: number; connections: number; instantApiRoot: string }): Promise<{ text: string; figures: Record<string, MemoryFigures> }> {
   const dir = mkdtempSync(join(tmpdir(), 'xhht-bench-mem-'));
-  const figures: Record<string, { baselineMb: number; afterMb: number }> = {};
+  const figures: Record<string, MemoryFigures> = {};
   const mb = (bytes: number) => bytes / 1024 / 1024;
   try {
     for (const [label, script, mode] of [
       ['xhht-bot', 'servers/ours.ts', 'product'],
       ['peer', 'servers/peer.ts', ''],
     ] as const) {
-      const child = await startChild<{ port: number; baselineRss: number }>(
+      type Memory = { rss: number; heapUsed: number };
+      const child = await startChild<{ port: number; baseline: Memory }>(
         script,
         { BENCH_DB: join(dir, `${label}.sqlite`), BENCH_SYNC: 'NORMAL', BENCH_TOKEN: TOKEN, BENCH_SECRET: SECRET, BENCH_API_ROOT: o.instantApiRoot, BENCH_MODE: mode },
         { exposeGc: true },
@@ -32,8 +40,9 @@ export async function runMemoryBench(o: { conversations: number; connections: nu
         const turns = 2;
         const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount: o.conversations * turns, turnsPerCitizen: turns, firstCitizen: 0, firstUpdateId: 1 });
         if (r.turns !== o.conversations * turns) throw new Error(`${label}: ${r.turns} of ${o.conversations * turns} turns answered 200`);
-        const { rss } = await child.stats<{ rss: number }>();
-        figures[label] = { baselineMb: mb(child.ready.baselineRss), afterMb: mb(rss) };
+        const after = await child.stats<Memory>();
+        const start = child.ready.baseline;
+        figures[label] = { rssStartMb: mb(start.rss), rssAfterMb: mb(after.rss), heapStartMb: mb(start.heapUsed), heapAfterMb: mb(after.heapUsed) };
       } finally {
         await child.stop();
       }
@@ -41,10 +50,13 @@ export async function runMemoryBench(o: { conversations: number; connections: nu
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const row = (label: string) => [label, figures[label]!.baselineMb, figures[label]!.afterMb, figures[label]!.afterMb - figures[label]!.baselineMb];
+  const row = (label: string) => {
+    const f = figures[label]!;
+    return [label, f.rssStartMb, f.rssAfterMb, f.rssAfterMb - f.rssStartMb, f.heapStartMb, f.heapAfterMb, f.heapAfterMb - f.heapStartMb];
+  };
   const text = [
-    `Memory: RSS after ${o.conversations.toLocaleString('en-US')} open conversations (MB, after a forced GC)`,
-    table([['server', 'RSS at start', 'RSS after', 'growth'], row('xhht-bot'), row('peer')]),
+    `Memory after ${o.conversations.toLocaleString('en-US')} open conversations (MB, after a forced GC; synchronous=NORMAL)`,
+    table([['server', 'RSS at start', 'RSS after', 'RSS growth', 'heap at start', 'heap after', 'heap growth'], row('xhht-bot'), row('peer')]),
   ].join('\n');
   return { text, figures };
 }

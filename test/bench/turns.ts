@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BenchChild, startChild } from './lib/children.ts';
-import { scheduledTurn, telegramLoad } from './lib/load.ts';
-import { CITIZEN_TURNS } from '../helpers/citizenScript.ts';
+import { CitizenPool, telegramLoad } from './lib/load.ts';
 import { median, type RunFigures, ratio, table } from './lib/stats.ts';
 
 /**
@@ -18,6 +17,9 @@ import { median, type RunFigures, ratio, table } from './lib/stats.ts';
  * is the aggregate of its slices (turns/s) or the median of its slices (latencies). A ratio then
  * compares contenders that saw the same disk. A contender waiting for its slice is frozen
  * (SIGSTOP), so its background work (xhht-bot's outbox sender) does not slow the one measured.
+ * A slice is a number of requests (its contender's last rate × the slice length), not a duration:
+ * autocannon then waits for every answer, so no request is left half-done across a freeze, and a
+ * citizen's next turn never overtakes the previous one.
  */
 
 export const TOKEN = '123456:BENCH-token_abcdefghijklmnop';
@@ -42,6 +44,7 @@ const LABELS: Record<Name, string> = {
 interface Contender {
   name: Name;
   freeze(frozen: boolean): void;
+  /** Runs about `seconds` of load (the floor: exactly). */
   slice(seconds: number): Promise<RunFigures>;
   stop(): Promise<void>;
   /** Throws when the contender's database contradicts what the HTTP answers said. */
@@ -140,23 +143,28 @@ async function serverContender(o: TurnsOptions, name: Name, script: string, db: 
     ...env,
   });
   const url = `http://127.0.0.1:${child.ready.port}/webhooks/telegram`;
+  // 400 citizens talk at once, ten per connection; each sends its next turn after the last answer.
+  const pool = new CitizenPool({ firstCitizen: 0, size: 400, firstUpdateId: 1 });
   let next = 0;
   let answered = 0;
+  // Requests per second, learnt from each slice; the first slice is a short warm-up anyway.
+  let rate = 100;
   return {
     name,
     freeze: (frozen) => child.freeze(frozen),
     async slice(seconds) {
-      const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, seconds, firstCitizen: 0, firstUpdateId: 1, startAt: next });
-      next = r.next;
+      const amount = Math.max(o.connections * 5, Math.round(rate * seconds));
+      const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount, firstCitizen: 0, firstUpdateId: 1, pool });
+      next += amount;
       answered += r.turns;
+      rate = r.turnsPerSecond;
       return r;
     },
     stop: () => child.stop(),
     // The work was really done: every citizen whose last turn was sent has a stored result (the
     // peer) or a submitted response (xhht-bot); and for xhht-bot every 200 is a committed turn.
     check() {
-      let finished = 0;
-      for (let n = 0; n < next; n++) if (scheduledTurn(n, 0, 1).turn === CITIZEN_TURNS - 1) finished++;
+      const { finished } = pool;
       const read = new Database(db, { readonly: true });
       try {
         const one = (sql: string) => (read.prepare(sql).get() as { n: number }).n;

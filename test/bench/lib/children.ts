@@ -106,11 +106,13 @@ export function serveParent(handlers: { stats: () => Reply; run?: (args: Record<
   process.on('disconnect', () => void handlers.stop().finally(() => process.exit(0)));
 }
 
-export function rssAfterGc(): number {
+/** RSS and V8 heap in use after a forced GC (the child must run with --expose-gc). */
+export function memoryAfterGc(): { rss: number; heapUsed: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     gc();
   }
-  return process.memoryUsage().rss;
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
 }

@@ -3,12 +3,15 @@ import { CITIZEN_TURNS, citizenText } from '../../helpers/citizenScript.ts';
 import type { RunFigures } from './stats.ts';
 
 /**
- * The load: many simulated citizens, each request a distinct update_id. Requests are numbered in
- * the order autocannon sends them and mapped to (citizen, turn) in waves of WAVE citizens taking
- * turn 0 together, then turn 1, and so on: with far fewer requests in flight (40) than citizens in a
- * wave, a citizen's turn n+1 leaves only after turn n was answered, so every conversation
- * progresses — consent, then the answers, then the result — and every turn of the script is run
- * in proportion, however long the run.
+ * The load: many simulated citizens, each request a distinct update_id.
+ *
+ * CitizenPool (the turns benchmark): a citizen's next turn is sent only after the answer to its
+ * previous one arrived, as a messenger delivers one chat's messages; a citizen who finished the
+ * script makes room for a new one. Every conversation progresses in order — consent, the answers,
+ * the result — and every turn of the script runs in proportion however long the run.
+ *
+ * scheduledTurn (the memory benchmark, a fixed amount): requests are numbered in sending order
+ * and mapped to (citizen, turn) in waves of WAVE citizens taking turn 0 together, then turn 1 …
  */
 
 export const WAVE = 200;
@@ -25,6 +28,34 @@ export function scheduledTurn(n: number, firstCitizen: number, firstUpdateId: nu
   const wave = Math.floor(n / perWave);
   const r = n % perWave;
   return { citizen: firstCitizen + wave * WAVE + (r % WAVE), turn: Math.floor(r / WAVE), updateId: firstUpdateId + n };
+}
+
+export class CitizenPool {
+  private readonly ready: Array<{ citizen: number; turn: number }> = [];
+  private nextCitizen: number;
+  private nextUpdateId: number;
+  /** Citizens whose last turn was answered 200. */
+  finished = 0;
+
+  constructor(o: { firstCitizen: number; size: number; firstUpdateId: number }) {
+    this.nextCitizen = o.firstCitizen;
+    this.nextUpdateId = o.firstUpdateId;
+    for (let i = 0; i < o.size; i++) this.ready.push({ citizen: this.nextCitizen++, turn: 0 });
+  }
+
+  /** The next turn to send, from the citizen who has waited longest. */
+  take(): ScheduledTurn {
+    const c = this.ready.shift() ?? { citizen: this.nextCitizen++, turn: 0 };
+    return { ...c, updateId: this.nextUpdateId++ };
+  }
+
+  /** The answer to `t` arrived: the citizen moves on (or, after an error, sends the turn again). */
+  answered(t: ScheduledTurn, ok: boolean): void {
+    if (!ok) return void this.ready.push({ citizen: t.citizen, turn: t.turn });
+    if (t.turn + 1 < CITIZEN_TURNS) return void this.ready.push({ citizen: t.citizen, turn: t.turn + 1 });
+    this.finished++;
+    this.ready.push({ citizen: this.nextCitizen++, turn: 0 });
+  }
 }
 
 /** A Telegram update carrying citizen `citizen`'s text for `turn`, as Telegram would post it. */
@@ -56,6 +87,8 @@ export interface LoadOptions {
   startAt?: number;
   /** Turns per citizen (default: the whole script). */
   turnsPerCitizen?: number;
+  /** Take turns from this pool instead of the numbered schedule. */
+  pool?: CitizenPool;
 }
 
 /** Runs one slice of the schedule; `next` is where the following slice should start. */
@@ -68,7 +101,17 @@ export async function telegramLoad(o: LoadOptions): Promise<RunFigures & { non2x
     timeout: 30,
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': o.secret },
-    requests: [{ setupRequest: (req) => ({ ...req, body: telegramBody(scheduledTurn(n++, o.firstCitizen, o.firstUpdateId, o.turnsPerCitizen)) }) }],
+    requests: [
+      {
+        setupRequest: (req, context) => {
+          n++;
+          const t = o.pool ? o.pool.take() : scheduledTurn(n - 1, o.firstCitizen, o.firstUpdateId, o.turnsPerCitizen);
+          context.turn = t;
+          return { ...req, body: telegramBody(t) };
+        },
+        onResponse: (status, _body, context) => o.pool?.answered(context.turn as ScheduledTurn, status === 200),
+      },
+    ],
   });
   const ok = result['2xx'];
   return {

@@ -3,7 +3,7 @@ import { telegramChannel } from '../../../src/channels/telegram/index.ts';
 import { parseConfig } from '../../../src/config.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DATA_DIR, FAKE_BOT, FLOWS_DIR } from '../../fakes/telegramApi.ts';
-import { rssAfterGc, serveParent } from '../lib/children.ts';
+import { memoryAfterGc, serveParent } from '../lib/children.ts';
 import { groupCommitTelegram } from '../lib/groupCommitTelegram.ts';
 
 /**
@@ -31,9 +31,9 @@ const config = parseConfig({
 const options = { botInfo: FAKE_BOT };
 const factory = env.BENCH_MODE === 'group' ? groupCommitTelegram(options) : telegramChannel(options);
 const bot = await startBot(config, silentLogger, [factory]);
-process.send?.({ type: 'ready', port: bot.port, baselineRss: rssAfterGc() });
+process.send?.({ type: 'ready', port: bot.port, baseline: memoryAfterGc() });
 
 serveParent({
-  stats: () => ({ rss: rssAfterGc(), outbox: bot.store.outboxCounts() }),
+  stats: () => ({ ...memoryAfterGc(), outbox: bot.store.outboxCounts() }),
   stop: () => bot.stop(),
 });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { webhookCallback } from 'grammy';
-import { rssAfterGc, serveParent } from '../lib/children.ts';
+import { memoryAfterGc, serveParent } from '../lib/children.ts';
 import { loadCitizenFlow, peerFlowOf } from '../lib/flows.ts';
 import { createPeerBot } from '../peer/checkupBot.ts';
 import { openPeerDatabase } from '../peer/sqliteStorage.ts';
@@ -19,11 +19,11 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
-  process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port, baselineRss: rssAfterGc() });
+  process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port, baseline: memoryAfterGc() });
 });
 
 serveParent({
-  stats: () => ({ rss: rssAfterGc() }),
+  stats: () => ({ ...memoryAfterGc() }),
   stop: () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();
