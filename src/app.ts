@@ -8,6 +8,7 @@ import type { Flow } from './flow/schema.ts';
 import { createHttpApp } from './http/app.ts';
 import type { Logger } from './log.ts';
 import { OutboxSender } from './outbox/sender.ts';
+import { createHealthReport } from './ops/health.ts';
 import { stopAccepting, withDeadline } from './ops/shutdown.ts';
 import { ConversationService, type Interceptor } from './service/conversation.ts';
 import { communesInForce, contextForPerson, flowsForPerson } from './units/access.ts';
@@ -80,21 +81,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
 
   const app = createHttpApp({
     logger,
-    health: () => {
-      let db = 'ok';
-      try {
-        store.ping();
-      } catch {
-        db = 'error';
-      }
-      return {
-        status: db === 'ok' ? 'ok' : 'degraded',
-        db,
-        flows: flows.map((f) => `${f.id}@${f.version}`),
-        outbox: store.outboxCounts(),
-        channels: Object.fromEntries(channels.map((c) => [c.name, c.health()])),
-      };
-    },
+    health: createHealthReport({ store, flows, channels, startedAt: new Date() }),
   });
   for (const c of channels) c.registerRoutes(app);
   registerWebRoutes(app, {

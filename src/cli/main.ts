@@ -11,6 +11,7 @@ import { EXPORT_USAGE_LINES, exportCommand } from '../export/cli.ts';
 import { deadlinesCommand, REMINDERS_USAGE, remindCommand } from '../reminders/cli.ts';
 import { adminCommand } from '../web/cli.ts';
 import { ZALO_OA_USAGE, zaloOaCommand } from '../channels/zaloOa/cli.ts';
+import { BACKUP_USAGE, backupCommand } from '../ops/backup.ts';
 import { Store } from '../store/store.ts';
 import { channelFactories } from './channels.ts';
 
@@ -27,6 +28,7 @@ ${REMINDERS_USAGE}
   xhht admin add EMAIL [--role province|commune --commune CODE] [--generate]
                                  create a dashboard account (also: passwd, disable, list, invite)
 ${ZALO_OA_USAGE}
+${BACKUP_USAGE}
   xhht help                      this text
 
 Configuration comes from environment variables (see .env.example); a .env file is read if present.`;
@@ -56,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
         return await adminCommand(rest);
       case 'zalo-oa':
         return await zaloOaCommand(rest);
+      case 'backup':
+        return await backupCommand(rest);
       case 'help':
       case '--help':
       case '-h':
@@ -108,6 +112,11 @@ async function chatCommand(args: string[]): Promise<number> {
     options: { user: { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
   const config = loadConfig(values.db ? { DB_PATH: values.db } : {});
+  // A reader that goes away (a closed pipe) ends the chat quietly; everything said is already stored.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const flows = loadFlowsOrThrow(config.flowsDir);
   const store = new Store(config.dbPath, { synchronous: config.dbSynchronous });
   try {
@@ -149,7 +158,11 @@ async function serveCommand(factories: ChannelFactory[] = channelFactories): Pro
       logger.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 5000);
       force.unref();
-      void bot.stop().then(resolve);
+      // An open request to a silent platform would keep the process alive after a clean stop.
+      void bot.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

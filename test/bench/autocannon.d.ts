@@ -18,6 +18,8 @@ declare module 'autocannon' {
     duration?: number;
     amount?: number;
     timeout?: number;
+    /** Milliseconds between samples; the run only ends on a sample. */
+    sampleInt?: number;
     method?: string;
     headers?: Record<string, string>;
     body?: string;

@@ -9,7 +9,9 @@ import { SECRET, TOKEN } from './turns.ts';
 /**
  * Benchmark 3: resident memory after 10,000 open conversations (each citizen greeted the bot and
  * agreed, so a session is stored and the first question is on screen). Each server runs in its own
- * process started with --expose-gc; RSS is read after a forced GC, before and after the load.
+ * process started with --expose-gc; RSS and the V8 heap are read after a forced GC, before and
+ * after the load — for xhht-bot after its outbox sender stopped, since the 40,000 replies queued by
+ * the load drain at Telegram's 30 messages/s long after it and sends in flight are not conversations.
  * synchronous=NORMAL here: memory does not depend on fsync, and it keeps the run short.
  */
 
@@ -40,7 +42,7 @@ export async function runMemoryBench(o: { conversations: number; connections: nu
         const turns = 2;
         const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount: o.conversations * turns, turnsPerCitizen: turns, firstCitizen: 0, firstUpdateId: 1 });
         if (r.turns !== o.conversations * turns) throw new Error(`${label}: ${r.turns} of ${o.conversations * turns} turns answered 200`);
-        const after = await child.stats<Memory>();
+        const after = await child.stats<Memory>({ quiesce: true });
         const start = child.ready.baseline;
         figures[label] = { rssStartMb: mb(start.rss), rssAfterMb: mb(after.rss), heapStartMb: mb(start.heapUsed), heapAfterMb: mb(after.heapUsed) };
       } finally {

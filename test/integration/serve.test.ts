@@ -36,7 +36,7 @@ describe('xhht serve', () => {
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: 'ok', db: 'ok' });
+    expect(body).toMatchObject({ status: 'ok', db: { ok: true, writable: true } });
     expect(body.flows).toContain('cong-dan-hoc-tap@2026.1');
     expect((await fetch(`${url}/nope`)).status).toBe(404);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 export interface BenchChild<Ready = Record<string, unknown>> {
   ready: Ready;
   process: ChildProcess;
-  stats<T = Record<string, unknown>>(): Promise<T>;
+  /** `quiesce`: the child first stops its background work (xhht-bot: the outbox sender). */
+  stats<T = Record<string, unknown>>(opts?: { quiesce?: boolean }): Promise<T>;
   /** Asks the child to run something (`{type: 'run', ...args}`); resolves with its `{type: 'result'}`. */
   run<T = Record<string, unknown>>(args: Record<string, unknown>): Promise<T>;
   /**
@@ -72,7 +73,7 @@ export async function startChild<Ready = Record<string, unknown>>(
   return {
     ready,
     process: child,
-    stats: <T>() => ask<T>({ type: 'stats' }, 'stats', 60_000),
+    stats: <T>(opts: { quiesce?: boolean } = {}) => ask<T>({ type: 'stats', ...opts }, 'stats', 60_000),
     run: <T>(args: Record<string, unknown>) => ask<T>({ ...args, type: 'run' }, 'result', 600_000),
     freeze(frozen) {
       if (child.exitCode === null && child.signalCode === null) child.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
@@ -92,10 +93,14 @@ export async function startChild<Ready = Record<string, unknown>>(
 type Reply = Record<string, unknown> | Promise<Record<string, unknown>>;
 
 /** For children: reply to the parent's stats, run and stop requests. */
-export function serveParent(handlers: { stats: () => Reply; run?: (args: Record<string, unknown>) => Reply; stop: () => Promise<void> }): void {
+export function serveParent(handlers: {
+  stats: (args: Record<string, unknown>) => Reply;
+  run?: (args: Record<string, unknown>) => Reply;
+  stop: () => Promise<void>;
+}): void {
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'stats') {
-      void Promise.resolve(handlers.stats()).then((s) => process.send?.({ type: 'stats', ...s }));
+      void Promise.resolve(handlers.stats(m)).then((s) => process.send?.({ type: 'stats', ...s }));
     } else if (m?.type === 'run' && handlers.run) {
       void Promise.resolve(handlers.run(m)).then((r) => process.send?.({ type: 'result', ...r }));
     } else if (m?.type === 'stop') {

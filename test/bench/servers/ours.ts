@@ -9,7 +9,8 @@ import { groupCommitTelegram } from '../lib/groupCommitTelegram.ts';
 /**
  * xhht-bot under test: startBot with the Telegram channel in webhook mode, replies going to the
  * instant fake API. BENCH_MODE=product uses the channel as it is (one transaction per turn);
- * BENCH_MODE=group puts GroupCommit in front of the conversation service.
+ * BENCH_MODE=group puts GroupCommit in front of the conversation service; BENCH_MODE=group+node
+ * also reads webhook bodies from Node's request.
  */
 
 const env = process.env;
@@ -29,11 +30,20 @@ const config = parseConfig({
   TELEGRAM_MODE: 'webhook',
 });
 const options = { botInfo: FAKE_BOT };
-const factory = env.BENCH_MODE === 'group' ? groupCommitTelegram(options) : telegramChannel(options);
+const factory =
+  env.BENCH_MODE === 'group'
+    ? groupCommitTelegram(options)
+    : env.BENCH_MODE === 'group+node'
+      ? groupCommitTelegram(options, { readBody: 'node' })
+      : telegramChannel(options);
 const bot = await startBot(config, silentLogger, [factory]);
 process.send?.({ type: 'ready', port: bot.port, baseline: memoryAfterGc() });
 
 serveParent({
-  stats: () => ({ ...memoryAfterGc(), outbox: bot.store.outboxCounts() }),
+  async stats(args) {
+    // Memory of the conversations themselves, without the sends under way to drain the backlog.
+    if (args.quiesce) await bot.sender.stop();
+    return { ...memoryAfterGc(), outbox: bot.store.outboxCounts() };
+  },
   stop: () => bot.stop(),
 });
