@@ -10,7 +10,8 @@ import type { Logger } from './log.ts';
 import { OutboxSender } from './outbox/sender.ts';
 import { createHealthReport } from './ops/health.ts';
 import { stopAccepting, withDeadline } from './ops/shutdown.ts';
-import { ConversationService, type Interceptor } from './service/conversation.ts';
+import { ConversationService, type InboundEvent, type InboundOutcome, type Interceptor } from './service/conversation.ts';
+import { GroupCommit } from './service/groupCommit.ts';
 import { communesInForce, contextForPerson, flowsForPerson } from './units/access.ts';
 import { channelLinkInterceptor, createReminderRouting } from './channels/zaloOa/index.ts';
 import { exportResponses } from './export/exportResponses.ts';
@@ -40,6 +41,11 @@ export interface ChannelFactoryDeps {
   logger: Logger;
   /** Wakes the outbox sender after a committed turn. */
   wakeSender: () => void;
+  /**
+   * The webhook path to the service: the turns that arrive together share one COMMIT (group
+   * commit); the promise settles only after that COMMIT returned, so a 200 still means durable.
+   */
+  commitTurn: (event: InboundEvent) => Promise<InboundOutcome>;
 }
 
 export type ChannelFactory = (deps: ChannelFactoryDeps) => Channel | undefined;
@@ -75,7 +81,8 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   seedReferenceData(store, config.dataDir, new Date());
   let sender: OutboxSender | undefined;
   const { service, reminders } = createDomain({ config, store, flows, logger, wakeSender: () => sender?.wake() });
-  const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake() };
+  const turns = new GroupCommit({ store, service });
+  const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake(), commitTurn: (e) => turns.handle(e) };
   const channels = channelFactories.map((f) => f(deps)).filter((c): c is Channel => c !== undefined);
   sender = new OutboxSender({ store, transports: channels.map((c) => c.transport), logger, pollMs: config.outboxPollMs });
 

@@ -171,6 +171,15 @@ export class Store {
 
   /** Removes a person and, by cascade, their consents, session, responses and answers. */
   deletePerson(personId: number): void {
+    // A unit's self-assessment belongs to the unit, not to the focal point who typed it: it is kept,
+    // attached to a placeholder person that holds nothing personal.
+    if (this.stmts.unitResponsesOf.get(personId)) {
+      this.stmts.placeholderInsert.run(new Date().toISOString());
+      const placeholder = this.findPerson('system', 'deleted-person')!;
+      this.stmts.unitResponsesMove.run(placeholder.id, personId);
+    }
+    // Replies already sent to this person (their text may quote answers) go too; pending ones stay to be sent.
+    this.stmts.outboxForget.run(personId);
     this.stmts.personDelete.run(personId);
   }
 
@@ -336,6 +345,12 @@ function prepare(db: Database.Database) {
     personTouch: db.prepare('UPDATE people SET last_inbound_at = ?, unreachable_at = NULL, unreachable_reason = NULL WHERE id = ?'),
     personUnreachable: db.prepare('UPDATE people SET unreachable_at = ?, unreachable_reason = ? WHERE channel = ? AND external_id = ?'),
     personDelete: db.prepare('DELETE FROM people WHERE id = ?'),
+    unitResponsesOf: db.prepare('SELECT 1 FROM responses WHERE person_id = ? AND unit_id IS NOT NULL LIMIT 1'),
+    placeholderInsert: db.prepare(
+      "INSERT OR IGNORE INTO people (channel, external_id, created_at) VALUES ('system', 'deleted-person', ?)",
+    ),
+    unitResponsesMove: db.prepare('UPDATE responses SET person_id = ? WHERE person_id = ? AND unit_id IS NOT NULL'),
+    outboxForget: db.prepare("DELETE FROM outbox WHERE person_id = ? AND status <> 'pending'"),
     consentInsert: db.prepare('INSERT INTO consents (person_id, purpose, text_version, given_at) VALUES (?, ?, ?, ?)'),
     consentList: db.prepare('SELECT purpose, text_version, given_at, withdrawn_at FROM consents WHERE person_id = ? ORDER BY id'),
     sessionGet: db.prepare('SELECT state FROM sessions WHERE person_id = ?'),

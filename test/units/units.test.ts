@@ -224,6 +224,29 @@ describe('unit submissions', () => {
     expect(run('b', 'Phường 7 cũ')).toMatchObject({ status: 'submitted', commune_code: null });
   });
 
+  it("a focal point's data deletion keeps the unit's submission, detached from the person", () => {
+    const { store, say, agree, now } = setup();
+    agree('gone');
+    say('gone', `đăng ký ${createInvite(store, 'THCS-PT', now).code}`);
+    complete(say, 'gone', '95');
+    const sub = store.units.currentSubmission('THCS-PT', 'unit-mini', '2026')!;
+    for (const r of store.pendingOutboxFor('test', 'gone')) store.markSent(r.id, now.toISOString());
+    const sentBefore = store.outboxRows('test').filter((r) => r.chat_id === 'gone' && r.person_id !== null).length;
+    expect(sentBefore).toBeGreaterThan(5);
+    say('gone', 'xóa dữ liệu');
+    say('gone', 'có');
+    expect(store.findPerson('test', 'gone')).toBeUndefined();
+    expect(store.units.currentSubmission('THCS-PT', 'unit-mini', '2026')?.id).toBe(sub.id);
+    const owner = store.getPerson(store.getResponse(sub.id)!.person_id)!;
+    expect([owner.channel, owner.external_id]).toEqual(['system', 'deleted-person']);
+    expect(store.currentAnswers(sub.id).length).toBeGreaterThan(0);
+    // Replies already sent to the person are gone; the deletion confirmation is still to be sent.
+    expect(store.outboxRows('test').filter((r) => r.chat_id === 'gone' && r.person_id !== null && r.status === 'sent')).toEqual([]);
+    expect(store.outboxRows('test').filter((r) => r.chat_id === 'gone' && r.status === 'pending').map((r) => JSON.parse(r.payload).text)).toEqual(
+      expect.arrayContaining([expect.stringContaining('Đã xóa toàn bộ dữ liệu')]),
+    );
+  });
+
   it('the assessed period is the previous year before April', () => {
     expect(assessedPeriod('2027-01-10')).toBe('2026');
     expect(assessedPeriod('2027-03-31')).toBe('2026');

@@ -100,7 +100,7 @@ export class TelegramChannel implements Channel {
       if (!body.ok) return body.response;
       let status: UpdateStatus;
       try {
-        status = this.handleUpdate(body.json);
+        status = await this.commitUpdate(body.json);
       } catch (err) {
         // Nothing was committed: a 500 makes Telegram deliver the update again.
         this.deps.logger.error({ channel: TELEGRAM_CHANNEL, err: describeTelegramError(err) }, 'telegram update failed');
@@ -117,20 +117,28 @@ export class TelegramChannel implements Channel {
    * transaction failed, so the update is delivered again.
    */
   handleUpdate(json: unknown): UpdateStatus {
-    const { service, store, logger } = this.deps;
-    const n = normaliseUpdate(json, { receivedAt: new Date(), lookupToken: (t) => store.telegramCallback(t) });
-    if (!n.ok) {
-      logger.debug({ channel: TELEGRAM_CHANNEL, reason: n.reason }, 'not a telegram update');
-      return 'invalid';
-    }
-    let status: UpdateStatus = 'ignored';
-    if (n.event) {
-      const outcome = service.handle(n.event);
-      status = outcome.status;
-      if (outcome.status === 'processed') this.deps.wakeSender();
-    }
+    const n = this.normalise(json);
+    if (!n.ok) return 'invalid';
+    return this.finish(n, n.event ? this.deps.service.handle(n.event).status : 'ignored');
+  }
+
+  /** The webhook path: the turn joins a group commit, and resolves once its COMMIT returned. */
+  private async commitUpdate(json: unknown): Promise<UpdateStatus> {
+    const n = this.normalise(json);
+    if (!n.ok) return 'invalid';
+    return this.finish(n, n.event ? (await this.deps.commitTurn(n.event)).status : 'ignored');
+  }
+
+  private normalise(json: unknown) {
+    const n = normaliseUpdate(json, { receivedAt: new Date(), lookupToken: (t) => this.deps.store.telegramCallback(t) });
+    if (!n.ok) this.deps.logger.debug({ channel: TELEGRAM_CHANNEL, reason: n.reason }, 'not a telegram update');
+    return n;
+  }
+
+  private finish(n: Extract<ReturnType<typeof normaliseUpdate>, { ok: true }>, status: UpdateStatus): UpdateStatus {
+    if (status === 'processed') this.deps.wakeSender();
     if (n.callbackQueryId && status !== 'duplicate') this.answerCallback(n.callbackQueryId);
-    logger.debug({ channel: TELEGRAM_CHANNEL, updateId: n.updateId, status, ignored: n.ignored }, 'telegram update');
+    this.deps.logger.debug({ channel: TELEGRAM_CHANNEL, updateId: n.updateId, status, ignored: n.ignored }, 'telegram update');
     return status;
   }
 

@@ -112,8 +112,14 @@ class ZaloChannel implements Channel {
       this.deps.logger.debug({ channel: CHANNEL, event: outcome.eventName, reason: outcome.reason }, 'zalo webhook: update ignored');
       return c.json({ ok: true });
     }
-    // Synchronous and committed before we answer: a 200 means the turn is durable.
-    this.handle(outcome.event, outcome.eventName, 'webhook');
+    // Committed (in a group commit with the turns of the same moment) before we answer: a 200 means the turn is durable.
+    const started = performance.now();
+    const result = await this.deps.commitTurn(outcome.event);
+    if (result.status === 'processed') this.deps.wakeSender();
+    this.deps.logger.debug(
+      { channel: CHANNEL, via: 'webhook', event: outcome.eventName, status: result.status, ms: Math.round(performance.now() - started) },
+      'zalo update handled',
+    );
     return c.json({ ok: true });
   }
 
