@@ -3,8 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import fc from 'fast-check';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWebhook } from '../../src/http/webhook.ts';
-import { readWebhookFromNode } from '../bench/lib/nodeWebhookBody.ts';
+import { readWebhook as readWebhookFromNode, readWebhookFromRequest as readWebhook } from '../../src/http/webhook.ts';
 import { FUZZ_MAX_BODY_BYTES, fuzzCase } from '../faults/support/fuzzCases.ts';
 
 /**
