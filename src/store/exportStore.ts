@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Store } from './store.ts';
+import type { AnswerRow, Store } from './store.ts';
 
 /** SQL for exports (part of the store module): filtered, scoped, streamed reads of responses and answers. */
 
@@ -44,18 +44,8 @@ export interface WideExportRow {
   answers: string;
 }
 
-export interface LongExportRow {
-  id: number;
-  response_id: number;
-  flow_id: string;
-  flow_version: string;
-  question_id: string;
-  question_text: string;
-  raw: string;
-  value: string;
-  answered_at: string;
-  superseded_at: string | null;
-}
+/** One answer, as stored: the long table is the answers table itself. */
+export type LongExportRow = AnswerRow;
 
 export interface Query {
   sql: string;
