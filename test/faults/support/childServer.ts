@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { BIN } from '../../helpers/cli.ts';
 import { ROOT } from '../../helpers/flows.ts';
-import { TG_SECRET, TG_TOKEN, ZALO_SECRET, ZALO_TOKEN } from './values.ts';
+import { messengerEnv } from './values.ts';
 
 /**
  * `node bin/xhht.js serve` as a child process — the real entry point, as an operator runs it — with
@@ -32,16 +32,7 @@ export function serveEnv(o: ServeEnv): Record<string, string> {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
-    OUTBOX_POLL_MS: '20',
-    LOCAL_CHAT_ON_START: 'false',
-    TELEGRAM_BOT_TOKEN: TG_TOKEN,
-    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
-    TELEGRAM_API_ROOT: o.telegramApiRoot,
-    TELEGRAM_MODE: 'webhook',
-    ZALO_BOT_TOKEN: ZALO_TOKEN,
-    ZALO_WEBHOOK_SECRET: ZALO_SECRET,
-    ZALO_API_ROOT: o.zaloApiRoot,
-    ZALO_MODE: 'webhook',
+    ...messengerEnv(o),
     ...o.extra,
   };
 }

@@ -8,7 +8,7 @@ import { parseConfig } from '../../../src/config.ts';
 import { createLogger } from '../../../src/log.ts';
 import { DATA_DIR, FAKE_BOT, FLOWS_DIR } from '../../fakes/telegramApi.ts';
 import type { FuzzCase } from './fuzzCases.ts';
-import { type ChannelName, TG_SECRET, TG_TOKEN, ZALO_SECRET, ZALO_TOKEN } from './values.ts';
+import { type ChannelName, messengerEnv, TG_SECRET, ZALO_SECRET } from './values.ts';
 
 /**
  * The whole bot in this process — store, conversation service, outbox sender, HTTP server — with
@@ -55,16 +55,7 @@ export async function startFaultBot(o: FaultBotOptions): Promise<FaultBot> {
     FLOWS_DIR,
     DATA_DIR,
     LOG_LEVEL: 'trace',
-    OUTBOX_POLL_MS: '20',
-    LOCAL_CHAT_ON_START: 'false',
-    TELEGRAM_BOT_TOKEN: TG_TOKEN,
-    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
-    TELEGRAM_API_ROOT: o.telegramApiRoot,
-    TELEGRAM_MODE: 'webhook',
-    ZALO_BOT_TOKEN: ZALO_TOKEN,
-    ZALO_WEBHOOK_SECRET: ZALO_SECRET,
-    ZALO_API_ROOT: o.zaloApiRoot,
-    ZALO_MODE: 'webhook',
+    ...messengerEnv(o),
     ...o.env,
   });
   const logger = createLogger('trace', logFile);

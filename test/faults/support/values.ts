@@ -10,6 +10,22 @@ export const TG_SECRET = 'faults-tg-webhook_Secret-7070';
 export const ZALO_TOKEN = 'faults-zalo-Tok3nValue-9393';
 export const ZALO_SECRET = 'faults-zalo-webhook-Secret-8080';
 
+/** The environment both fault harnesses give the bot: Telegram and Zalo in webhook mode against the fakes. */
+export function messengerEnv(o: { telegramApiRoot: string; zaloApiRoot: string }): Record<string, string> {
+  return {
+    OUTBOX_POLL_MS: '20',
+    LOCAL_CHAT_ON_START: 'false',
+    TELEGRAM_BOT_TOKEN: TG_TOKEN,
+    TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
+    TELEGRAM_API_ROOT: o.telegramApiRoot,
+    TELEGRAM_MODE: 'webhook',
+    ZALO_BOT_TOKEN: ZALO_TOKEN,
+    ZALO_WEBHOOK_SECRET: ZALO_SECRET,
+    ZALO_API_ROOT: o.zaloApiRoot,
+    ZALO_MODE: 'webhook',
+  };
+}
+
 export const FIRST_NAME = 'Mộng Tuyền';
 export const LAST_NAME = 'Hoàng Thị';
 export const FULL_NAME = 'Hoàng Thị Mộng Tuyền';
