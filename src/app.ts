@@ -1,17 +1,19 @@
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { Hono } from 'hono';
 import type { Channel } from './channels/channel.ts';
 import type { Config } from './config.ts';
 import { loadFlowsOrThrow } from './flow/load.ts';
 import type { Flow } from './flow/schema.ts';
 import { createHttpApp } from './http/app.ts';
+import { startHttpServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { OutboxSender } from './outbox/sender.ts';
 import { createHealthReport } from './ops/health.ts';
 import { stopAccepting, withDeadline } from './ops/shutdown.ts';
 import { ConversationService, type InboundEvent, type InboundOutcome, type Interceptor } from './service/conversation.ts';
 import { GroupCommit } from './service/groupCommit.ts';
+import { TurnWorker } from './service/turnWorker/client.ts';
 import { communesInForce, contextForPerson, flowsForPerson } from './units/access.ts';
 import { channelLinkInterceptor, createReminderRouting } from './channels/zaloOa/index.ts';
 import { exportResponses } from './export/exportResponses.ts';
@@ -29,6 +31,8 @@ export interface Bot {
   sender: OutboxSender;
   app: Hono;
   channels: Channel[];
+  /** Where webhook turns run when TURN_WORKER is on (and a channel is configured). */
+  turnWorker: TurnWorker | undefined;
   /** The port actually bound (PORT=0 picks a free one). */
   port: number;
   stop(): Promise<void>;
@@ -45,7 +49,7 @@ export interface ChannelFactoryDeps {
    * The webhook path to the service: the turns that arrive together share one COMMIT (group
    * commit); the promise settles only after that COMMIT returned, so a 200 still means durable.
    */
-  commitTurn: (event: InboundEvent) => Promise<InboundOutcome>;
+  commitTurn: (event: InboundEvent) => Promise<{ status: InboundOutcome['status'] }>;
 }
 
 export type ChannelFactory = (deps: ChannelFactoryDeps) => Channel | undefined;
@@ -81,7 +85,10 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   seedReferenceData(store, config.dataDir, new Date());
   let sender: OutboxSender | undefined;
   const { service, reminders } = createDomain({ config, store, flows, logger, wakeSender: () => sender?.wake() });
-  const turns = new GroupCommit({ store, service });
+  // Webhook turns: on a worker thread with its own connection (the main thread keeps serving HTTP
+  // while a COMMIT waits for its fsync), or in this thread; group commit either way.
+  const worker = config.turnWorker && channelFactories.length > 0 ? await TurnWorker.start({ config, logger, onProcessed: () => sender?.wake() }) : undefined;
+  const turns = worker ?? new GroupCommit({ store, service });
   const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake(), commitTurn: (e) => turns.handle(e) };
   const channels = channelFactories.map((f) => f(deps)).filter((c): c is Channel => c !== undefined);
   sender = new OutboxSender({ store, transports: channels.map((c) => c.transport), logger, pollMs: config.outboxPollMs });
@@ -90,7 +97,6 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
     logger,
     health: createHealthReport({ store, flows, channels, startedAt: new Date() }),
   });
-  for (const c of channels) c.registerRoutes(app);
   registerWebRoutes(app, {
     store,
     service,
@@ -102,9 +108,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
     ...(reminders ? { deadlines: reminders.deadlineInfo } : {}),
   });
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
+  const server = await startHttpServer({ app, webhooks: channels.flatMap((c) => c.webhooks()), port: config.port, host: config.host, logger });
   const port = (server.address() as AddressInfo).port;
   sender.start();
   for (const c of channels) await c.start();
@@ -118,11 +122,12 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
       await stopAccepting(server, { graceMs: 2500 });
       await reminders?.planner.stop();
       for (const c of channels) await c.stop();
+      await worker?.close();
       // A send stuck on a silent platform must not hold the exit: it is sent again after restart.
       if (!(await withDeadline(sender.stop(), 1000))) logger.warn('outbox sender still busy at shutdown; unconfirmed messages will be re-sent');
       store.close();
       logger.info('xhht-bot stopped');
     })());
 
-  return { config, store, flows, service, sender, app, channels, port, stop };
+  return { config, store, flows, service, sender, app, channels, turnWorker: worker, port, stop };
 }

@@ -125,6 +125,7 @@ const envSchema = z.object({
   MAX_BODY_BYTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024)),
   OUTBOX_POLL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(60_000).default(250)),
   LOCAL_CHAT_ON_START: bool(true),
+  TURN_WORKER: bool(true),
   REMINDERS_ENABLED: bool(true),
   REMINDERS_INTERVAL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1000).max(3_600_000).default(60_000)),
 
@@ -164,6 +165,8 @@ export interface Config {
   maxBodyBytes: number;
   outboxPollMs: number;
   localChatOnStart: boolean;
+  /** Webhook turns run on a worker thread with its own connection (see src/service/turnWorker/). */
+  turnWorker: boolean;
   /** Deadline reminders (calendar: DATA_DIR/deadlines.yaml): on/off and how often the planner runs. */
   reminders: { enabled: boolean; intervalMs: number };
   telegram:
@@ -222,6 +225,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     maxBodyBytes: e.MAX_BODY_BYTES,
     outboxPollMs: e.OUTBOX_POLL_MS,
     localChatOnStart: e.LOCAL_CHAT_ON_START,
+    turnWorker: e.TURN_WORKER,
     reminders: { enabled: e.REMINDERS_ENABLED, intervalMs: e.REMINDERS_INTERVAL_MS },
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

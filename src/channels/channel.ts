@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { WebhookRoute } from '../http/webhook.ts';
 import type { ChannelTransport } from '../outbox/sender.ts';
 
 /**
@@ -9,7 +9,8 @@ import type { ChannelTransport } from '../outbox/sender.ts';
 export interface Channel {
   readonly name: string;
   readonly transport: ChannelTransport;
-  registerRoutes(app: Hono): void;
+  /** Its webhooks (POST), served by the Node server directly and mounted on the Hono app. */
+  webhooks(): WebhookRoute[];
   /** Registers the webhook (when PUBLIC_URL is set) or starts long polling. */
   start(): Promise<void>;
   stop(): Promise<void>;

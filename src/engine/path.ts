@@ -50,19 +50,54 @@ function dependsOnUnanswered(cond: Condition, facts: Facts): boolean {
 
 /** The first visible question without an answer, or null when everything visible is answered. */
 export function firstUnanswered(flow: Flow, facts: Facts): Question | null {
-  return visibleQuestions(flow, facts).find((q) => facts.answers[q.id] === undefined) ?? null;
+  // Answered questions are skipped before their condition is evaluated: the walk costs one lookup
+  // per answered question, however late in the flow.
+  for (const q of flow.questions) {
+    if (facts.answers[q.id] === undefined && (!q.when || evaluate(q.when, facts))) return q;
+  }
+  return null;
 }
 
-/** Answers to questions no longer visible (after an edit changed a branch) are dropped. */
+/**
+ * Answers to questions no longer visible (after an edit changed a branch) are dropped, as are answers
+ * to questions the flow does not have. Returns `facts.answers` itself when nothing is dropped.
+ */
 export function pruneAnswers(flow: Flow, facts: Facts): Record<string, AnswerValue> {
-  // Pruning one answer can hide further questions, so repeat until stable.
+  const { ids, conditional } = shapeOf(flow);
   let answers = facts.answers;
-  for (;;) {
-    const visible = new Set(visibleQuestions(flow, { answers, context: facts.context }).map((q) => q.id));
-    const kept = Object.fromEntries(Object.entries(answers).filter(([id]) => visible.has(id)));
-    if (Object.keys(kept).length === Object.keys(answers).length) return kept;
-    answers = kept;
+  for (const id in answers) {
+    if (!ids.has(id)) answers = without(answers, id, facts.answers);
   }
+  // Only a question with a condition can become invisible; dropping its answer can hide further
+  // questions, so repeat until stable.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const q of conditional) {
+      if (answers[q.id] !== undefined && !evaluate(q.when!, { answers, context: facts.context })) {
+        answers = without(answers, q.id, facts.answers);
+        changed = true;
+      }
+    }
+  }
+  return answers;
+}
+
+/** `answers` without `id`; copies once, so the caller's object is never modified. */
+function without(answers: Record<string, AnswerValue>, id: string, original: Record<string, AnswerValue>): Record<string, AnswerValue> {
+  const copy = answers === original ? { ...answers } : answers;
+  delete copy[id];
+  return copy;
+}
+
+const shapes = new WeakMap<Flow, { ids: Set<string>; conditional: Question[] }>();
+
+function shapeOf(flow: Flow): { ids: Set<string>; conditional: Question[] } {
+  let shape = shapes.get(flow);
+  if (!shape) {
+    shape = { ids: new Set(flow.questions.map((q) => q.id)), conditional: flow.questions.filter((q) => q.when !== undefined) };
+    shapes.set(flow, shape);
+  }
+  return shape;
 }
 
 export function questionText(q: Question, facts: Facts): string {

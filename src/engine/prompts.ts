@@ -40,7 +40,7 @@ export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string)
   lines.push(msg.summaryHeader(flow));
   visibleQuestions(flow, facts).forEach((q, i) => {
     const a = session.answers[q.id];
-    const label = q.short ?? shorten(questionText(q, facts), 70);
+    const label = q.short ?? summaryLabel(q, facts);
     lines.push(`${i + 1}. ${label}: ${a ? displayAnswer(q, a) : '(chưa trả lời)'}`);
   });
   lines.push('', msg.summaryFooter);
@@ -73,6 +73,19 @@ export function introText(flow: Flow): string {
     ? '\n(Bản tự đánh giá để tham khảo; việc công nhận chính thức do Hội Khuyến học cơ sở thực hiện.)'
     : '';
   return `${flow.title}\n${flow.intro.trim()}${provisional}\nGồm khoảng ${formatNumberVi(count)} câu hỏi. Anh/Chị có thể dừng bất cứ lúc nào và quay lại sau; các câu đã trả lời được lưu lại.`;
+}
+
+const plainLabels = new WeakMap<Question, string>();
+
+/** A question's line label in the summary; computed once per question unless its wording varies. */
+function summaryLabel(q: Question, facts: Facts): string {
+  if (q.variants?.length) return shorten(questionText(q, facts), 70);
+  let label = plainLabels.get(q);
+  if (label === undefined) {
+    label = shorten(q.text, 70);
+    plainLabels.set(q, label);
+  }
+  return label;
 }
 
 function shorten(s: string, max: number): string {

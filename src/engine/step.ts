@@ -36,7 +36,20 @@ export interface StepParams {
  * Pure: no clock, storage or network. Never throws on any input; a bad input yields a re-prompt.
  */
 export function step(params: StepParams): StepResult {
-  const out = new Turn(params);
+  return runTurn(params, structuredClone(params.state));
+}
+
+/**
+ * `step` for a caller that hands its state over and never reads it again (the conversation service,
+ * whose state was just parsed from its row): the same turn without the defensive copy, which grows
+ * with every answer and was the largest per-step cost that did.
+ */
+export function stepOwningState(params: StepParams): StepResult {
+  return runTurn(params, params.state);
+}
+
+function runTurn(params: StepParams, state: ConversationState): StepResult {
+  const out = new Turn(params, state);
   out.run();
   return { state: out.state, outputs: out.outputs, effects: out.effects };
 }
@@ -56,8 +69,8 @@ class Turn {
   private readonly context: Record<string, string>;
   private readonly communes: Commune[];
 
-  constructor(p: StepParams) {
-    this.state = structuredClone(p.state);
+  constructor(p: StepParams, state: ConversationState) {
+    this.state = state;
     this.flows = p.flows;
     this.restricted = p.restrictedFlows ?? [];
     this.input = p.input;

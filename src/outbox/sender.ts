@@ -10,11 +10,18 @@ export type SendOutcome =
   /** Never going to work (bad request, bot blocked). `unreachable` stops all sending to that chat. */
   | { kind: 'failed'; error: string; unreachable?: boolean };
 
+/**
+ * Queues a bookkeeping write of a send (which Telegram keyboards are on screen) to commit with the
+ * send's outcome, instead of in a transaction (and an fsync) of its own.
+ */
+export type DeferWrite = (write: () => void) => void;
+
 export interface ChannelTransport {
   readonly channel: string;
   /** Messages per second across all chats of this channel (Telegram: about 30). */
   readonly maxPerSecond?: number;
-  send(row: OutboxRow, payload: OutboxPayload): Promise<SendOutcome>;
+  /** Without `defer`, a transport writes its bookkeeping at once. */
+  send(row: OutboxRow, payload: OutboxPayload, defer?: DeferWrite): Promise<SendOutcome>;
 }
 
 export interface SenderOptions {
@@ -31,7 +38,9 @@ export interface SenderOptions {
 /**
  * Drains the outbox: only the oldest pending message of each chat is eligible, so per-chat order
  * holds across retries and restarts. A message is marked sent only after the platform accepted it;
- * a crash between the two re-sends it once on restart (at-least-once for that window).
+ * a crash between the two re-sends it once on restart (at-least-once for that window). The outcomes
+ * that arrive in the same event-loop turn are written in one transaction: at synchronous=FULL each
+ * transaction is an fsync that blocks the event loop, and a send used to cost up to three.
  */
 export class OutboxSender {
   private timer: NodeJS.Timeout | undefined;
@@ -39,6 +48,8 @@ export class OutboxSender {
   private stopped = true;
   private wakeRequested = false;
   private readonly buckets = new Map<string, TokenBucket>();
+  private queued: Array<() => void> = [];
+  private flushed: Promise<void> | undefined;
 
   constructor(private readonly opts: SenderOptions) {
     for (const t of opts.transports) if (t.maxPerSecond) this.buckets.set(t.channel, new TokenBucket(t.maxPerSecond));
@@ -108,38 +119,62 @@ export class OutboxSender {
 
   private async sendOne(transport: ChannelTransport, row: OutboxRow): Promise<void> {
     const { store, logger } = this.opts;
+    const defer: DeferWrite = (write) => void this.queued.push(write);
     let outcome: SendOutcome;
     try {
       await this.buckets.get(transport.channel)?.take();
-      outcome = await transport.send(row, JSON.parse(row.payload) as OutboxPayload);
+      outcome = await transport.send(row, JSON.parse(row.payload) as OutboxPayload, defer);
     } catch (err) {
       outcome = { kind: 'retry', error: errorMessage(err) };
     }
     const now = this.now();
     if (outcome.kind === 'sent') {
-      store.markSent(row.id, now.toISOString());
-      return;
-    }
-    if (outcome.kind === 'failed') {
+      defer(() => store.markSent(row.id, now.toISOString()));
+    } else if (outcome.kind === 'failed') {
       logger.warn({ channel: row.channel, outboxId: row.id, error: outcome.error }, 'message failed permanently');
-      store.transaction(() => {
-        store.markFailed(row.id, outcome.error);
-        if (outcome.unreachable) {
+      const { error, unreachable } = outcome;
+      defer(() => {
+        store.markFailed(row.id, error);
+        if (unreachable) {
           store.failPendingFor(row.channel, row.chat_id, 'chat unreachable');
-          store.markUnreachable(row.channel, row.chat_id, outcome.error, now.toISOString());
+          store.markUnreachable(row.channel, row.chat_id, error, now.toISOString());
         }
       });
-      return;
+    } else {
+      const attempts = row.attempts + 1;
+      if (attempts >= (this.opts.maxAttempts ?? 12)) {
+        logger.warn({ channel: row.channel, outboxId: row.id, attempts, error: outcome.error }, 'message given up after retries');
+        const error = `gave up after ${attempts} attempts: ${outcome.error}`;
+        defer(() => store.markFailed(row.id, error));
+      } else {
+        const backoff = outcome.afterMs ?? Math.min(300_000, 500 * 2 ** row.attempts) * (0.8 + Math.random() * 0.4);
+        logger.info({ channel: row.channel, outboxId: row.id, attempts, backoffMs: Math.round(backoff) }, 'message retry scheduled');
+        const { error } = outcome;
+        defer(() => store.markRetry(row.id, new Date(now.getTime() + backoff).toISOString(), error));
+      }
     }
-    const attempts = row.attempts + 1;
-    if (attempts >= (this.opts.maxAttempts ?? 12)) {
-      logger.warn({ channel: row.channel, outboxId: row.id, attempts, error: outcome.error }, 'message given up after retries');
-      store.markFailed(row.id, `gave up after ${attempts} attempts: ${outcome.error}`);
-      return;
-    }
-    const backoff = outcome.afterMs ?? Math.min(300_000, 500 * 2 ** row.attempts) * (0.8 + Math.random() * 0.4);
-    logger.info({ channel: row.channel, outboxId: row.id, attempts, backoffMs: Math.round(backoff) }, 'message retry scheduled');
-    store.markRetry(row.id, new Date(now.getTime() + backoff).toISOString(), outcome.error);
+    // The next round reads the outbox again: it must see this outcome.
+    await this.flush();
+  }
+
+  /** Commits the queued writes of every send that finished in this event-loop turn, together. */
+  private flush(): Promise<void> {
+    this.flushed ??= new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        this.flushed = undefined;
+        const writes = this.queued;
+        this.queued = [];
+        try {
+          this.opts.store.transaction(() => {
+            for (const write of writes) write();
+          });
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    );
+    return this.flushed;
   }
 
   private now(): Date {

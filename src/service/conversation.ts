@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONSENT_PURPOSE, CONSENT_VERSION } from '../engine/messages.ts';
-import { step } from '../engine/step.ts';
+import { stepOwningState } from '../engine/step.ts';
 import type { Commune } from '../engine/parseAnswer.ts';
 import { type AnswerValue, type ConversationState, type Effect, INITIAL_STATE, type Input, type Output } from '../engine/types.ts';
 import type { Flow } from '../flow/schema.ts';
@@ -101,11 +101,12 @@ export class ConversationService {
     const nowIso = now.toISOString();
     {
       let person = store.findPerson(event.channel, event.userKey);
-      const state = person ? this.loadState(person.id) : INITIAL_STATE;
+      // Parsed afresh for this turn and never read again: the engine may work on it in place.
+      const state = person ? this.loadState(person.id) : structuredClone(INITIAL_STATE);
       const flows = this.deps.flowsFor ? this.deps.flowsFor(person) : this.deps.flows.filter((f) => f.audience === 'citizen');
       const restricted = this.deps.flows.filter((f) => !flows.includes(f));
       const context = this.deps.contextFor?.(person) ?? {};
-      const result = step({ flows, restrictedFlows: restricted, state, input: event.input, now, context, communes: this.deps.communes ?? [] });
+      const result = stepOwningState({ flows, restrictedFlows: restricted, state, input: event.input, now, context, communes: this.deps.communes ?? [] });
 
       const wantsPerson = result.effects.some((e) => e.kind === 'consentGiven');
       if (!person && wantsPerson) person = store.createPerson(event.channel, event.userKey, nowIso);

@@ -85,6 +85,8 @@ export class Store {
   /** Administrative units, reporting units, focal points, invites. */
   readonly units: UnitStore;
   private readonly stmts: ReturnType<typeof prepare>;
+  /** One wrapper for every transaction: better-sqlite3 builds a new one per db.transaction() call. */
+  private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   constructor(readonly path: string, options: StoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -95,12 +97,13 @@ export class Store {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     this.stmts = prepare(this.db);
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
     this.units = new UnitStore(this.db);
   }
 
   /** Runs fn inside BEGIN IMMEDIATE … COMMIT; any throw rolls everything back. fn must not await. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.runInTransaction.immediate(fn) as T;
   }
 
   schemaVersion(): number {

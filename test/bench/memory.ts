@@ -27,14 +27,14 @@ export async function runMemoryBench(o: { conversations: number; connections: nu
   const figures: Record<string, MemoryFigures> = {};
   const mb = (bytes: number) => bytes / 1024 / 1024;
   try {
-    for (const [label, script, mode] of [
-      ['xhht-bot', 'servers/ours.ts', 'product'],
-      ['peer', 'servers/peer.ts', ''],
+    for (const [label, script] of [
+      ['xhht-bot', 'servers/ours.ts'],
+      ['peer', 'servers/peer.ts'],
     ] as const) {
       type Memory = { rss: number; heapUsed: number };
       const child = await startChild<{ port: number; baseline: Memory }>(
         script,
-        { BENCH_DB: join(dir, `${label}.sqlite`), BENCH_SYNC: 'NORMAL', BENCH_TOKEN: TOKEN, BENCH_SECRET: SECRET, BENCH_API_ROOT: o.instantApiRoot, BENCH_MODE: mode },
+        { BENCH_DB: join(dir, `${label}.sqlite`), BENCH_SYNC: 'NORMAL', BENCH_TOKEN: TOKEN, BENCH_SECRET: SECRET, BENCH_API_ROOT: o.instantApiRoot },
         { exposeGc: true },
       );
       try {

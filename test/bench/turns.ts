@@ -33,13 +33,9 @@ export interface TurnsOptions {
   instantApiRoot: string;
 }
 
-type Name = 'oursNode' | 'oursGroup' | 'ours' | 'peer' | 'floor';
+type Name = 'ours' | 'peer' | 'floor';
 const LABELS: Record<Name, string> = {
-  // The two proposals measured here (group commit, Node body read) are now wired into the bot, so the
-  // bench-built variants run the same code path as "as wired"; they stay as a cross-check.
-  oursNode: 'xhht-bot, bench-built variant (= wired)',
-  oursGroup: 'xhht-bot, bench-built group commit (= wired)',
-  ours: 'xhht-bot as wired (group commit, Node body)',
+  ours: 'xhht-bot (webhook → group commit → 200)',
   peer: 'peer: grammY conversations + SQLite',
   floor: 'floor: bare SQLite, 1 tx per turn',
 };
@@ -66,9 +62,7 @@ export async function runTurnsBench(o: TurnsOptions): Promise<TurnsReport> {
   try {
     contenders.push(await floorContender(join(dir, 'floor.sqlite')));
     contenders.push(await serverContender(o, 'peer', 'servers/peer.ts', join(dir, 'peer.sqlite'), {}));
-    contenders.push(await serverContender(o, 'ours', 'servers/ours.ts', join(dir, 'ours.sqlite'), { BENCH_MODE: 'product' }));
-    contenders.push(await serverContender(o, 'oursGroup', 'servers/ours.ts', join(dir, 'ours-group.sqlite'), { BENCH_MODE: 'group' }));
-    contenders.push(await serverContender(o, 'oursNode', 'servers/ours.ts', join(dir, 'ours-node.sqlite'), { BENCH_MODE: 'group+node' }));
+    contenders.push(await serverContender(o, 'ours', 'servers/ours.ts', join(dir, 'ours.sqlite'), {}));
     const measure = async (c: Contender, seconds: number) => {
       for (const other of contenders) other.freeze(other !== c);
       try {
@@ -79,7 +73,7 @@ export async function runTurnsBench(o: TurnsOptions): Promise<TurnsReport> {
     };
     for (const c of contenders) await measure(c, o.warmupSeconds);
 
-    const slices = { oursNode: [], oursGroup: [], ours: [], peer: [], floor: [] } as Record<Name, RunFigures[]>;
+    const slices = { ours: [], peer: [], floor: [] } as Record<Name, RunFigures[]>;
     for (let round = 0; round < o.rounds; round++) {
       for (let i = 0; i < contenders.length; i++) {
         const c = contenders[(i + round) % contenders.length]!;
@@ -118,17 +112,11 @@ function render(o: TurnsOptions, f: Record<Name, RunFigures>, slices: Record<Nam
   return [
     `Turns per second, end to end: Công dân học tập flow, ${o.connections} connections on 127.0.0.1, synchronous=FULL + WAL,`,
     `${o.rounds} rounds × ${o.sliceSeconds} s per contender in rotating order after ${o.warmupSeconds} s warm-up (latencies: median of the rounds)`,
-    table([['contender', 'turns/s', 'p50 ms', 'p99 ms', 'turns', 'errors'], row('oursNode'), row('oursGroup'), row('ours'), row('peer'), row('floor')]),
+    table([['contender', 'turns/s', 'p50 ms', 'p99 ms', 'turns', 'errors'], row('ours'), row('peer'), row('floor')]),
     '',
     table([
-      ['ours …', '/ peer', 'per round', '/ floor', 'per round'],
-      ...(['ours', 'oursGroup', 'oursNode'] as const).map((n) => [
-        LABELS[n].replace('xhht-bot', '').replace(/^[ ,+]+/, '') || 'as wired',
-        ratio(f[n].turnsPerSecond, f.peer.turnsPerSecond),
-        spread(n, 'peer'),
-        ratio(f[n].turnsPerSecond, f.floor.turnsPerSecond),
-        spread(n, 'floor'),
-      ]),
+      ['', '/ peer', 'per round', '/ floor', 'per round'],
+      ['xhht-bot', ratio(f.ours.turnsPerSecond, f.peer.turnsPerSecond), spread('ours', 'peer'), ratio(f.ours.turnsPerSecond, f.floor.turnsPerSecond), spread('ours', 'floor')],
       ['target', '≥ 5×', '', '≥ 0.7×', ''],
     ]),
   ].join('\n');

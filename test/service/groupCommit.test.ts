@@ -8,7 +8,7 @@ import { loadFlowsOrThrow } from '../../src/flow/load.ts';
 import type { InboundEvent, InboundOutcome } from '../../src/service/conversation.ts';
 import { GroupCommit, type TurnHandler } from '../../src/service/groupCommit.ts';
 import { Store } from '../../src/store/store.ts';
-import { groupCommitTelegram } from '../bench/lib/groupCommitTelegram.ts';
+import { telegramChannel } from '../../src/channels/telegram/index.ts';
 import { FAKE_BOT, FakeTelegramApi, FLOWS_DIR, startTelegramBot } from '../fakes/telegramApi.ts';
 import { CITIZEN_TURNS, citizenText } from '../helpers/citizenScript.ts';
 
@@ -144,7 +144,7 @@ describe('the Telegram webhook with group commit', () => {
   it('answers 200 for every concurrent turn, each committed, and every self-check completes with its 12 answers', async () => {
     const fake = await FakeTelegramApi.start();
     closers.push(() => fake.close());
-    const h = await startTelegramBot({ factory: groupCommitTelegram({ botInfo: FAKE_BOT }), fake, env: { OUTBOX_POLL_MS: '1000' } });
+    const h = await startTelegramBot({ factory: telegramChannel({ botInfo: FAKE_BOT }), fake, env: { OUTBOX_POLL_MS: '1000' } });
     closers.push(() => h.close());
     const reader = new Database(h.bot.config.dbPath, { readonly: true });
     closers.push(() => void reader.close());

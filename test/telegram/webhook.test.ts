@@ -140,7 +140,8 @@ describe('POST /webhooks/telegram', () => {
   });
 
   it('answers 500 when the transaction fails, and the redelivery is then processed once', async () => {
-    h = await startTelegramBot({ factory: createTelegramChannel });
+    // In this thread, so the service can be made to fail (test/service/turnWorker.test.ts: the worker).
+    h = await startTelegramBot({ factory: createTelegramChannel, env: { TURN_WORKER: 'false' } });
     const spy = vi.spyOn(h.bot.service, 'handle').mockImplementationOnce(() => {
       throw new Error('SQLITE_IOERR: disk I/O error');
     });
@@ -160,7 +161,7 @@ describe('logs', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'trace' }, { write: (s: string) => void lines.push(s) });
     const fake = await FakeTelegramApi.start();
-    h = await startTelegramBot({ factory: telegramChannel({ retryBaseMs: 20 }), fake, logger });
+    h = await startTelegramBot({ factory: telegramChannel({ retryBaseMs: 20 }), fake, logger, env: { TURN_WORKER: 'false' } });
     const user = 9100;
     const secretWords = 'Phường Ngọc Hà bí mật';
     expect(await h.post(textUpdate(40, user, '/start'), { secret: 'wrong' })).toBe(401);

@@ -1,10 +1,9 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Api, Bot } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
-import type { Hono } from 'hono';
 import type { ChannelFactory, ChannelFactoryDeps } from '../../app.ts';
 import type { Config } from '../../config.ts';
-import { readWebhook } from '../../http/webhook.ts';
+import { INTERNAL_ERROR, OK, readWebhookBody, reply, type WebhookRoute } from '../../http/webhook.ts';
 import type { Channel } from '../channel.ts';
 import { BOT_COMMANDS } from './commands.ts';
 import { describeTelegramError, isGrammyError, retryAfterMs } from './errors.ts';
@@ -90,25 +89,30 @@ export class TelegramChannel implements Channel {
     this.transport = new TelegramTransport({ api: this.bot.api, store: deps.store, logger: deps.logger, token: tg.token });
   }
 
-  registerRoutes(app: Hono): void {
+  webhooks(): WebhookRoute[] {
     const secret = this.tg.webhookSecret;
     // Without a secret (polling mode) there is no webhook: an unauthenticated door would let anyone
     // post updates in any person's name.
-    if (secret === undefined) return;
-    app.post(WEBHOOK_PATH, async (c) => {
-      const body = await readWebhook(c, { secretHeader: SECRET_HEADER, secret, maxBytes: this.deps.config.maxBodyBytes });
-      if (!body.ok) return body.response;
-      let status: UpdateStatus;
-      try {
-        status = await this.commitUpdate(body.json);
-      } catch (err) {
-        // Nothing was committed: a 500 makes Telegram deliver the update again.
-        this.deps.logger.error({ channel: TELEGRAM_CHANNEL, err: describeTelegramError(err) }, 'telegram update failed');
-        return c.json({ ok: false, error: 'internal error' }, 500);
-      }
-      if (status === 'invalid') return c.json({ ok: false, error: 'not a Telegram update' }, 400);
-      return c.json({ ok: true });
-    });
+    if (secret === undefined) return [];
+    return [
+      {
+        path: WEBHOOK_PATH,
+        handle: async (req) => {
+          const body = await readWebhookBody(req, { secretHeader: SECRET_HEADER, secret, maxBytes: this.deps.config.maxBodyBytes });
+          if (!body.ok) return body.reply;
+          let status: UpdateStatus;
+          try {
+            status = await this.commitUpdate(body.json);
+          } catch (err) {
+            // Nothing was committed: a 500 makes Telegram deliver the update again.
+            this.deps.logger.error({ channel: TELEGRAM_CHANNEL, err: describeTelegramError(err) }, 'telegram update failed');
+            return INTERNAL_ERROR;
+          }
+          if (status === 'invalid') return reply(400, { ok: false, error: 'not a Telegram update' });
+          return OK;
+        },
+      },
+    ];
   }
 
   /**

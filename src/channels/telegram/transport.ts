@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
 import type { Logger } from '../../log.ts';
-import type { ChannelTransport, SendOutcome } from '../../outbox/sender.ts';
+import type { ChannelTransport, DeferWrite, SendOutcome } from '../../outbox/sender.ts';
 import type { OutboxPayload } from '../../service/conversation.ts';
 import type { OutboxRow, Store } from '../../store/store.ts';
 import { describeTelegramError, isGrammyError, retryAfterMs, sendOutcomeOf } from './errors.ts';
@@ -37,7 +37,7 @@ export class TelegramTransport implements ChannelTransport {
 
   constructor(private readonly opts: TelegramTransportOptions) {}
 
-  async send(row: OutboxRow, payload: OutboxPayload): Promise<SendOutcome> {
+  async send(row: OutboxRow, payload: OutboxPayload, defer: DeferWrite = (write) => write()): Promise<SendOutcome> {
     const parsed = payloadSchema.safeParse(payload);
     if (!parsed.success) return { kind: 'failed', error: 'unreadable outbox payload' };
     const p = parsed.data;
@@ -46,7 +46,7 @@ export class TelegramTransport implements ChannelTransport {
       // Only a reply to the person's own turn retires keyboards: a reminder or a broadcast arriving
       // mid-questionnaire must not take the buttons away from the question still on screen.
       if (TURN_REPLY_KINDS.has(row.kind)) {
-        const blocked = await this.retireKeyboards(chatId);
+        const blocked = await this.retireKeyboards(chatId, defer);
         if (blocked) return blocked;
       }
       // The result itself is data; its explanation follows as an ordinary message.
@@ -61,7 +61,10 @@ export class TelegramTransport implements ChannelTransport {
           link_preview_options: { is_disabled: true },
           ...(part.replyMarkup ? { reply_markup: part.replyMarkup } : {}),
         });
-        if (part.replyMarkup) this.opts.store.addTelegramKeyboard(chatId, sent.message_id, this.now().toISOString());
+        if (part.replyMarkup) {
+          const at = this.now().toISOString();
+          defer(() => this.opts.store.addTelegramKeyboard(chatId, sent.message_id, at));
+        }
         if (i + 1 < rendered.parts.length) this.remember(row.id, i + 1);
       }
       this.partsSent.delete(row.id);
@@ -78,12 +81,12 @@ export class TelegramTransport implements ChannelTransport {
    * to edit is simply forgotten; a transient failure keeps it for the next reply. Returns an outcome
    * only when the reply itself must wait (429) or cannot be sent (the person blocked the bot).
    */
-  private async retireKeyboards(chatId: string): Promise<SendOutcome | undefined> {
+  private async retireKeyboards(chatId: string, defer: DeferWrite): Promise<SendOutcome | undefined> {
     const { api, store, logger } = this.opts;
     for (const messageId of store.telegramKeyboards(chatId)) {
       try {
         await api.editMessageReplyMarkup(chatId, messageId, { reply_markup: { inline_keyboard: [] } });
-        store.removeTelegramKeyboard(chatId, messageId);
+        defer(() => store.removeTelegramKeyboard(chatId, messageId));
       } catch (err) {
         if (isGrammyError(err, 429)) {
           return { kind: 'retry', afterMs: retryAfterMs(err), error: describeTelegramError(err, this.opts.token) };
@@ -91,7 +94,7 @@ export class TelegramTransport implements ChannelTransport {
         const outcome = sendOutcomeOf(err, this.opts.token);
         if (outcome.kind === 'failed' && outcome.unreachable) return outcome;
         if (outcome.kind === 'failed') {
-          store.removeTelegramKeyboard(chatId, messageId);
+          defer(() => store.removeTelegramKeyboard(chatId, messageId));
         } else if (outcome.kind === 'retry') {
           logger.warn({ channel: TELEGRAM_CHANNEL, error: outcome.error }, 'could not remove an old keyboard; will retry with the next reply');
         }

@@ -1,7 +1,6 @@
-import type { Context, Hono } from 'hono';
 import type { ChannelFactory, ChannelFactoryDeps } from '../../app.ts';
 import type { Config } from '../../config.ts';
-import { readWebhook } from '../../http/webhook.ts';
+import { OK, readWebhookBody, reply, type WebhookReply, type WebhookRequest, type WebhookRoute } from '../../http/webhook.ts';
 import type { InboundEvent } from '../../service/conversation.ts';
 import type { Channel } from '../channel.ts';
 import { ZaloApiError, ZaloClient } from './client.ts';
@@ -57,8 +56,8 @@ class ZaloChannel implements Channel {
     this.transport = new ZaloTransport({ client: this.client, logger: deps.logger, quotaBackoffMs: options.quotaBackoffMs });
   }
 
-  registerRoutes(app: Hono): void {
-    app.post(ZALO_WEBHOOK_PATH, (c) => this.onWebhook(c));
+  webhooks(): WebhookRoute[] {
+    return [{ path: ZALO_WEBHOOK_PATH, handle: (req) => this.onWebhook(req) }];
   }
 
   async start(): Promise<void> {
@@ -94,23 +93,23 @@ class ZaloChannel implements Channel {
   // --- inbound ------------------------------------------------------------------------------
 
   /** Secret (401) → size (413) → JSON (400) → shape (400) → one transaction → 200. */
-  private async onWebhook(c: Context): Promise<Response> {
+  private async onWebhook(req: WebhookRequest): Promise<WebhookReply> {
     // Without a configured secret nobody could be authenticated: the route does not exist.
-    if (this.cfg.webhookSecret === undefined) return c.json({ ok: false, error: 'not found' }, 404);
-    const body = await readWebhook(c, {
+    if (this.cfg.webhookSecret === undefined) return reply(404, { ok: false, error: 'not found' });
+    const body = await readWebhookBody(req, {
       secretHeader: ZALO_SECRET_HEADER,
       secret: this.cfg.webhookSecret,
       maxBytes: this.deps.config.maxBodyBytes,
     });
-    if (!body.ok) return body.response;
+    if (!body.ok) return body.reply;
     const outcome = normaliseUpdate(body.json, new Date());
     if (outcome.kind === 'malformed') {
       this.deps.logger.warn({ channel: CHANNEL, problem: outcome.problem }, 'zalo webhook: malformed update');
-      return c.json({ ok: false, error: 'malformed update' }, 400);
+      return reply(400, { ok: false, error: 'malformed update' });
     }
     if (outcome.kind === 'ignored') {
       this.deps.logger.debug({ channel: CHANNEL, event: outcome.eventName, reason: outcome.reason }, 'zalo webhook: update ignored');
-      return c.json({ ok: true });
+      return OK;
     }
     // Committed (in a group commit with the turns of the same moment) before we answer: a 200 means the turn is durable.
     const started = performance.now();
@@ -120,7 +119,7 @@ class ZaloChannel implements Channel {
       { channel: CHANNEL, via: 'webhook', event: outcome.eventName, status: result.status, ms: Math.round(performance.now() - started) },
       'zalo update handled',
     );
-    return c.json({ ok: true });
+    return OK;
   }
 
   private handle(event: InboundEvent, eventName: string, via: 'webhook' | 'polling'): void {

@@ -1,7 +1,6 @@
-import type { Context, Hono } from 'hono';
 import type { ChannelFactory, ChannelFactoryDeps } from '../../app.ts';
 import type { ZaloOaConfig } from '../../config.ts';
-import { readWebhook } from '../../http/webhook.ts';
+import { INTERNAL_ERROR, NOT_JSON, OK, readWebhookBody, reply, UNAUTHORIZED, type WebhookReply, type WebhookRequest, type WebhookRoute } from '../../http/webhook.ts';
 import type { InboundEvent } from '../../service/conversation.ts';
 import type { OutboxRow } from '../../store/store.ts';
 import { zaloOaStoreOf } from '../../store/zaloOaStore.ts';
@@ -77,8 +76,8 @@ export class ZaloOaChannel implements Channel {
     });
   }
 
-  registerRoutes(app: Hono): void {
-    app.post(ZALO_OA_WEBHOOK_PATH, (c) => this.onWebhook(c));
+  webhooks(): WebhookRoute[] {
+    return [{ path: ZALO_OA_WEBHOOK_PATH, handle: (req) => this.onWebhook(req) }];
   }
 
   async start(): Promise<void> {
@@ -110,19 +109,18 @@ export class ZaloOaChannel implements Channel {
   // --- inbound ------------------------------------------------------------------------------
 
   /** Signature header (401) → size (413) → JSON (400) → signature and timestamp (401) → one transaction → 200. */
-  private async onWebhook(c: Context): Promise<Response> {
+  private async onWebhook(req: WebhookRequest): Promise<WebhookReply> {
     const { logger, store, config } = this.deps;
-    const unauthorized = () => c.json({ ok: false, error: 'unauthorized' }, 401);
-    const header = c.req.header(SIGNATURE_HEADER);
-    if (!header) return unauthorized();
+    const header = req.header(SIGNATURE_HEADER);
+    if (!header) return UNAUTHORIZED;
     // The OA has no secret header: the signature below covers the raw bytes readWebhook returns.
-    const body = await readWebhook(c, { secretHeader: SIGNATURE_HEADER, secret: undefined, maxBytes: config.maxBodyBytes });
-    if (!body.ok) return body.response;
+    const body = await readWebhookBody(req, { secretHeader: SIGNATURE_HEADER, secret: undefined, maxBytes: config.maxBodyBytes });
+    if (!body.ok) return body.reply;
     let json: unknown;
     try {
       json = parseJsonKeepingLargeIntegers(new TextDecoder('utf-8', { fatal: true }).decode(body.raw));
     } catch {
-      return c.json({ ok: false, error: 'body must be JSON' }, 400);
+      return NOT_JSON;
     }
     const now = this.now();
     const signed = signedFields(json);
@@ -138,17 +136,17 @@ export class ZaloOaChannel implements Channel {
     });
     if (!check.ok) {
       logger.warn({ channel: CHANNEL, reason: check.reason }, 'zalo oa webhook refused');
-      return unauthorized();
+      return UNAUTHORIZED;
     }
 
     const outcome = normaliseOaEvent(json, now, (token) => zaloOaStoreOf(store).payload(token));
     if (outcome.kind === 'malformed') {
       logger.warn({ channel: CHANNEL, problem: outcome.problem }, 'zalo oa webhook: malformed event');
-      return c.json({ ok: false, error: 'malformed event' }, 400);
+      return reply(400, { ok: false, error: 'malformed event' });
     }
     if (outcome.kind === 'ignored') {
       logger.debug({ channel: CHANNEL, event: outcome.eventName, reason: outcome.reason }, 'zalo oa event ignored');
-      return c.json({ ok: true });
+      return OK;
     }
     this.lastEventAt = now.toISOString();
     const started = performance.now();
@@ -163,9 +161,9 @@ export class ZaloOaChannel implements Channel {
     } catch (err) {
       // Nothing was committed: a 500 lets Zalo deliver the event again.
       logger.error({ channel: CHANNEL, event: outcome.eventName, error: err instanceof Error ? err.name : 'unknown' }, 'zalo oa event failed');
-      return c.json({ ok: false, error: 'internal error' }, 500);
+      return INTERNAL_ERROR;
     }
-    return c.json({ ok: true });
+    return OK;
   }
 
   private handleMessage(event: InboundEvent): string {

@@ -4,14 +4,8 @@ import { parseConfig } from '../../../src/config.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { DATA_DIR, FAKE_BOT, FLOWS_DIR } from '../../fakes/telegramApi.ts';
 import { memoryAfterGc, serveParent } from '../lib/children.ts';
-import { groupCommitTelegram } from '../lib/groupCommitTelegram.ts';
 
-/**
- * xhht-bot under test: startBot with the Telegram channel in webhook mode, replies going to the
- * instant fake API. BENCH_MODE=product uses the channel as it is (one transaction per turn);
- * BENCH_MODE=group puts GroupCommit in front of the conversation service; BENCH_MODE=group+node
- * also reads webhook bodies from Node's request.
- */
+/** xhht-bot under test: startBot with the Telegram channel in webhook mode, replies going to the instant fake API. */
 
 const env = process.env;
 const config = parseConfig({
@@ -30,13 +24,7 @@ const config = parseConfig({
   TELEGRAM_MODE: 'webhook',
 });
 const options = { botInfo: FAKE_BOT };
-const factory =
-  env.BENCH_MODE === 'group'
-    ? groupCommitTelegram(options)
-    : env.BENCH_MODE === 'group+node'
-      ? groupCommitTelegram(options, { readBody: 'node' })
-      : telegramChannel(options);
-const bot = await startBot(config, silentLogger, [factory]);
+const bot = await startBot(config, silentLogger, [telegramChannel(options)]);
 process.send?.({ type: 'ready', port: bot.port, baseline: memoryAfterGc() });
 
 serveParent({

@@ -1,0 +1,105 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../../src/http/app.ts';
+import { startHttpServer } from '../../src/http/server.ts';
+import { readWebhookBody, reply, type WebhookRoute } from '../../src/http/webhook.ts';
+import { silentLogger } from '../../src/log.ts';
+import { FUZZ_MAX_BODY_BYTES, fuzzCase } from '../faults/support/fuzzCases.ts';
+
+/**
+ * A webhook is served two ways: on Node's request directly (the server's fast path) and through
+ * Hono (`app.request`, in-process). Both must answer the same status, body and headers for the same
+ * request, and the fast path must keep the server serving whatever a handler does.
+ */
+
+const SECRET = 'webhook-paths-secret_123';
+const echo: WebhookRoute = {
+  path: '/hook',
+  handle: async (req) => {
+    const body = await readWebhookBody(req, { secretHeader: 'x-secret', secret: SECRET, maxBytes: FUZZ_MAX_BODY_BYTES });
+    if (!body.ok) return body.reply;
+    // Not the JSON itself: deeply nested bodies cannot be stringified back.
+    return reply(200, { ok: true, bytes: body.raw.length, type: Array.isArray(body.json) ? 'array' : typeof body.json });
+  },
+};
+const broken: WebhookRoute = {
+  path: '/broken',
+  handle: async () => {
+    throw new Error('handler bug with a secret-ish message');
+  },
+};
+
+const app = createHttpApp({ logger: silentLogger, health: () => ({ status: 'ok' }) });
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  server = await startHttpServer({ app, webhooks: [echo, broken], port: 0, host: '127.0.0.1', logger: silentLogger });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const VARYING = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+const headersOf = (res: Response) =>
+  Object.fromEntries(
+    [...res.headers.entries()].filter(([k]) => !VARYING.has(k)).map(([k, v]) => [k, k === 'content-type' ? v.split(';')[0]!.trim() : v]),
+  );
+
+async function both(path: string, body: string | Uint8Array, secret: string | undefined) {
+  const init = (): RequestInit => ({ method: 'POST', headers: secret === undefined ? {} : { 'x-secret': secret }, body });
+  const fast = await fetch(`${base}${path}`, init());
+  const viaHono = await app.request(path, init());
+  return {
+    fast: { status: fast.status, body: await fast.text(), headers: headersOf(fast) },
+    hono: { status: viaHono.status, body: await viaHono.text(), headers: headersOf(viaHono) },
+  };
+}
+
+describe('webhooks on the Node fast path and through Hono', () => {
+  it('answer alike for generated bodies, secrets and sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fuzzCase, async (c) => {
+        const secret = c.secret === 'ok' ? SECRET : c.secret === 'missing' ? undefined : c.secret.wrong;
+        const r = await both('/hook', c.body, secret);
+        expect(r.fast).toEqual(r.hono);
+        expect([200, 400, 401, 413]).toContain(r.fast.status);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('carry the security headers every other answer carries', async () => {
+    const r = await both('/hook', '{"a":1}', SECRET);
+    expect(r.fast.status).toBe(200);
+    const health = headersOf(await fetch(`${base}/healthz`));
+    for (const [k, v] of Object.entries(health)) expect(r.fast.headers[k], k).toBe(v);
+    expect(r.fast.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('refuse a body over the limit even when Content-Length does not say so', async () => {
+    const big = JSON.stringify({ update_id: 1, pad: 'x'.repeat(FUZZ_MAX_BODY_BYTES) });
+    const stream = () =>
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(big));
+          controller.close();
+        },
+      });
+    const res = await fetch(`${base}/hook`, { method: 'POST', headers: { 'x-secret': SECRET }, body: stream(), duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it('answer 500 without the error text when a handler throws, and the server keeps serving', async () => {
+    const r = await both('/broken', '{}', SECRET);
+    expect(r.fast.status).toBe(500);
+    expect(r.fast.body).not.toContain('secret-ish');
+    expect((await fetch(`${base}/hook`, { method: 'POST', headers: { 'x-secret': SECRET }, body: '{}' })).status).toBe(200);
+  });
+
+  it('match the path without its query string, and leave other methods to the app', async () => {
+    expect((await fetch(`${base}/hook?x=1`, { method: 'POST', headers: { 'x-secret': SECRET }, body: '[]' })).status).toBe(200);
+    expect((await fetch(`${base}/hook`)).status).toBe(404);
+  });
+});

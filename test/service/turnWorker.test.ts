@@ -1,0 +1,77 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTelegramChannel } from '../../src/channels/telegram/index.ts';
+import { FakeTelegramApi, startTelegramBot, type TelegramHarness } from '../fakes/telegramApi.ts';
+
+/**
+ * Webhook turns run on a worker thread with its own SQLite connection (TURN_WORKER, on by default).
+ * A 200 still means the turn was committed; a worker that dies loses nothing: its unanswered turns
+ * get a 500, a new worker takes over, and the redelivered updates are processed once.
+ */
+
+let h: TelegramHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const start = (user: number, updateId: number) => ({
+  update_id: updateId,
+  message: { message_id: updateId, date: 1, chat: { id: user, type: 'private' }, from: { id: user, is_bot: false, first_name: 'A' }, text: '/start' },
+});
+
+describe('the turn worker', () => {
+  it('commits webhook turns off the main thread before the 200, and the main thread sends the replies', async () => {
+    h = await startTelegramBot({ factory: createTelegramChannel });
+    expect(h.bot.turnWorker).toBeDefined();
+    const inMain = vi.spyOn(h.bot.service, 'handle');
+    expect(await h.post(start(7001, 1))).toBe(200);
+    // Read through the main thread's own connection: the worker's COMMIT is visible to it.
+    expect(h.bot.store.hasInbound('telegram', '1')).toBe(true);
+    expect(await h.post(start(7001, 1))).toBe(200);
+    await h.idle();
+    expect(h.fake.sentTo(7001)).toHaveLength(1);
+    expect(inMain).not.toHaveBeenCalled();
+  });
+
+  it('answers 500 for the turns a crashed worker held, restarts it, and processes each redelivery once', async () => {
+    const fake = await FakeTelegramApi.start();
+    h = await startTelegramBot({ factory: createTelegramChannel, fake });
+    const worker = h.bot.turnWorker!;
+    const users = Array.from({ length: 30 }, (_, i) => 7100 + i);
+    const first = users.map((u, i) => h!.post(start(u, 100 + i)));
+    // The crash lands while the turns are on their way or in the worker's batch.
+    await new Promise((r) => setImmediate(r));
+    await worker.crash();
+    const statuses = await Promise.all(first);
+    expect(statuses.every((s) => s === 200 || s === 500)).toBe(true);
+    expect(statuses).toContain(500);
+    for (const [i, s] of statuses.entries()) if (s === 200) expect(h.bot.store.hasInbound('telegram', String(100 + i))).toBe(true);
+
+    await worker.restarted();
+    // Telegram delivers again whatever did not get a 200; redeliver everything to be sure.
+    const again = await Promise.all(users.map((u, i) => h!.post(start(u, 100 + i))));
+    expect(again.every((s) => s === 200)).toBe(true);
+    await h.idle();
+    for (const [i, u] of users.entries()) {
+      expect(h.bot.store.hasInbound('telegram', String(100 + i))).toBe(true);
+      expect(fake.sentTo(u), `user ${u}`).toHaveLength(1);
+    }
+  });
+
+  it('passes its log lines to the main thread logger, marked as its own', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
+    h = await startTelegramBot({ factory: createTelegramChannel, logger });
+    const ready = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'turn worker ready');
+    expect(ready).toMatchObject({ thread: 'turns', level: 20 });
+  });
+
+  it('is not started when TURN_WORKER is off: turns run in the main thread', async () => {
+    h = await startTelegramBot({ factory: createTelegramChannel, env: { TURN_WORKER: 'off' } });
+    expect(h.bot.turnWorker).toBeUndefined();
+    const inMain = vi.spyOn(h.bot.service, 'handle');
+    expect(await h.post(start(7200, 1))).toBe(200);
+    expect(inMain).toHaveBeenCalledTimes(1);
+  });
+});
