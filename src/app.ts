@@ -14,7 +14,7 @@ import { stopAccepting, withDeadline } from './ops/shutdown.ts';
 import { ConversationService, type InboundEvent, type InboundOutcome, type Interceptor } from './service/conversation.ts';
 import { GroupCommit } from './service/groupCommit.ts';
 import { TurnWorker } from './service/turnWorker/client.ts';
-import { communesInForce, contextForPerson, flowsForPerson } from './units/access.ts';
+import { accessForPerson, communesInForce } from './units/access.ts';
 import { channelLinkInterceptor, createReminderRouting } from './channels/zaloOa/index.ts';
 import { exportResponses } from './export/exportResponses.ts';
 import { createReminders } from './reminders/setup.ts';
@@ -59,8 +59,7 @@ export function createConversationService(store: Store, flows: Flow[], intercept
   return new ConversationService({
     store,
     flows,
-    flowsFor: (person) => flowsForPerson(store, flows, person),
-    contextFor: (person) => contextForPerson(store, person),
+    accessFor: (person) => accessForPerson(store, flows, person),
     communes: communesInForce(store, new Date()),
     interceptors: [registrationInterceptor, ...interceptors],
   });

@@ -7,14 +7,16 @@ export type Logger = pino.Logger;
  * (Telegram puts the token in them), names, answers or phone numbers: log hashed keys and ids.
  */
 export function createLogger(level: string, destination: number | string = 2): Logger {
-  return pino(
-    {
-      level,
-      base: undefined,
-      redact: { paths: ['token', '*.token', 'secret', '*.secret', 'url', '*.url', 'text', '*.text'], censor: '[redacted]' },
-    },
-    pino.destination({ dest: destination, sync: true }),
-  );
+  return pino(loggerOptions(level), pino.destination({ dest: destination, sync: true }));
+}
+
+/** The options every logger of the bot uses (the turn worker's too, which writes to its parent). */
+export function loggerOptions(level: string): pino.LoggerOptions {
+  return {
+    level,
+    base: undefined,
+    redact: { paths: ['token', '*.token', 'secret', '*.secret', 'url', '*.url', 'text', '*.text'], censor: '[redacted]' },
+  };
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

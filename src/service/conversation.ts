@@ -30,7 +30,8 @@ export type OutboxPayload = Output;
 
 /**
  * A handler that may answer an inbound event before the engine does (registration codes, replies to
- * reminders). It runs inside the turn's transaction; returning true ends the turn there.
+ * reminders). It runs inside the turn's transaction; returning true ends the turn there. One that
+ * returns false has changed nothing (the engine then works with the person as found before it).
  */
 export interface Interceptor {
   (ctx: InterceptContext): boolean;
@@ -54,11 +55,13 @@ export interface ConversationDeps {
   store: Store;
   flows: Flow[];
   interceptors?: Interceptor[];
-  /** Extra facts and flows for a person (focal points see unit flows); citizens by default. */
-  flowsFor?: (person: PersonRow | undefined) => Flow[];
+  /**
+   * The flows a person may start and the facts unit flows branch on (focal points see unit flows);
+   * citizen flows and no facts by default.
+   */
+  accessFor?: (person: PersonRow | undefined) => { flows: Flow[]; context: Record<string, string> };
   /** The communes in force, for questions of type "commune". */
   communes?: Commune[];
-  contextFor?: (person: PersonRow | undefined) => Record<string, string>;
 }
 
 const stateSchema = z.object({ v: z.literal(1), consent: z.enum(['pending', 'given']) }).passthrough();
@@ -84,28 +87,27 @@ export class ConversationService {
         sent.push(...outputs);
       };
       const runEngine = (input?: Input) => {
-        sent.push(...this.runEngine(input ? { ...event, input } : event, now).outputs);
+        sent.push(...this.runEngine(input ? { ...event, input } : event, now, store.findPerson(event.channel, event.userKey)).outputs);
       };
       for (const intercept of this.deps.interceptors ?? []) {
         if (intercept({ event, person: found, store, now, flows: this.deps.flows, reply, runEngine })) {
           return { status: 'processed', outputs: sent, personId: store.findPerson(event.channel, event.userKey)?.id ?? null };
         }
       }
-      return { status: 'processed', ...this.runEngine(event, now) };
+      return { status: 'processed', ...this.runEngine(event, now, found) };
     });
   }
 
   /** One engine turn for the event's person, with its effects and replies (inside the open transaction). */
-  private runEngine(event: InboundEvent, now: Date): { outputs: Output[]; personId: number | null } {
+  private runEngine(event: InboundEvent, now: Date, found: PersonRow | undefined): { outputs: Output[]; personId: number | null } {
     const { store } = this.deps;
     const nowIso = now.toISOString();
     {
-      let person = store.findPerson(event.channel, event.userKey);
+      let person = found;
       // Parsed afresh for this turn and never read again: the engine may work on it in place.
       const state = person ? this.loadState(person.id) : structuredClone(INITIAL_STATE);
-      const flows = this.deps.flowsFor ? this.deps.flowsFor(person) : this.deps.flows.filter((f) => f.audience === 'citizen');
+      const { flows, context } = this.deps.accessFor?.(person) ?? { flows: this.deps.flows.filter((f) => f.audience === 'citizen'), context: {} };
       const restricted = this.deps.flows.filter((f) => !flows.includes(f));
-      const context = this.deps.contextFor?.(person) ?? {};
       const result = stepOwningState({ flows, restrictedFlows: restricted, state, input: event.input, now, context, communes: this.deps.communes ?? [] });
 
       const wantsPerson = result.effects.some((e) => e.kind === 'consentGiven');
@@ -203,8 +205,8 @@ export class ConversationService {
   }
 
   private responseIdFor(person: PersonRow, channel: string, flowId: string, flowVersion: string, now: string): number {
-    const open = this.deps.store.openResponseOf(person.id, flowId);
-    if (open) return open.id;
+    const open = this.deps.store.openResponseIdOf(person.id, flowId);
+    if (open !== undefined) return open;
     const id = this.deps.store.openResponse({ personId: person.id, channel, flowId, flowVersion, now });
     this.attachUnit(id, person, flowId);
     return id;

@@ -343,4 +343,32 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE responses ADD COLUMN commune_code TEXT;
   CREATE INDEX responses_commune ON responses(commune_code, flow_id, period);
   `,
+  // 9: the outbox's indexes cost a turn more than anything else it writes. Dedupe keys (reminders,
+  // digests) get a partial unique index instead of a UNIQUE column, whose index held a NULL entry for
+  // every reply; the due index covers pending messages only (failed ones, for health, get their
+  // own). SQLite cannot drop a column constraint, so the table is rebuilt.
+  `
+  CREATE TABLE outbox_v9 (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    person_id INTEGER,
+    kind TEXT NOT NULL DEFAULT 'reply',
+    payload TEXT NOT NULL,
+    dedupe_key TEXT,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    sent_at TEXT,
+    last_error TEXT
+  );
+  INSERT INTO outbox_v9 SELECT id, channel, chat_id, person_id, kind, payload, dedupe_key, status, attempts, created_at, next_attempt_at, sent_at, last_error FROM outbox;
+  DROP TABLE outbox;
+  ALTER TABLE outbox_v9 RENAME TO outbox;
+  CREATE UNIQUE INDEX outbox_dedupe ON outbox(dedupe_key) WHERE dedupe_key IS NOT NULL;
+  CREATE INDEX outbox_due ON outbox(channel, next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX outbox_failed ON outbox(channel, next_attempt_at) WHERE status = 'failed';
+  CREATE INDEX outbox_chat ON outbox(channel, chat_id, status, id);
+  `,
 ];

@@ -197,6 +197,11 @@ export class Store {
     return this.stmts.responseOpen.get(personId, flowId) as ResponseRow | undefined;
   }
 
+  /** The open response's id alone: answered from the index, without reading the row. */
+  openResponseIdOf(personId: number, flowId: string): number | undefined {
+    return (this.stmts.responseOpenId.get(personId, flowId) as { id: number } | undefined)?.id;
+  }
+
   cancelOpenResponses(personId: number, flowId: string, now: string): void {
     this.stmts.responseCancelOpen.run(now, personId, flowId);
   }
@@ -368,6 +373,9 @@ function prepare(db: Database.Database) {
     ),
     responseOpen: db.prepare(
       "SELECT * FROM responses WHERE person_id = ? AND flow_id = ? AND status = 'in_progress' ORDER BY id DESC LIMIT 1",
+    ),
+    responseOpenId: db.prepare(
+      "SELECT id FROM responses WHERE person_id = ? AND flow_id = ? AND status = 'in_progress' ORDER BY id DESC LIMIT 1",
     ),
     responseTouch: db.prepare('UPDATE responses SET flow_version = ?, updated_at = ? WHERE id = ?'),
     responseSubmit: db.prepare(

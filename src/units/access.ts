@@ -23,9 +23,15 @@ export function unitOfPerson(store: Store, personId: number): Unit | undefined {
 }
 
 /** Facts unit flows may branch on. */
-export function contextForPerson(store: Store, person: PersonRow | undefined): Record<string, string> {
-  const unit = person ? unitOfPerson(store, person.id) : undefined;
+function contextOfUnit(unit: Unit | undefined): Record<string, string> {
   return unit ? { unit_id: unit.id, unit_type: unit.type, unit_tier: unit.tier, commune_code: unit.communeCode } : {};
+}
+
+/** What a person may start and the facts unit flows branch on, from one look-up of their unit. */
+export function accessForPerson(store: Store, flows: Flow[], person: PersonRow | undefined): { flows: Flow[]; context: Record<string, string> } {
+  const unit = person ? unitOfPerson(store, person.id) : undefined;
+  const unitFlows = unit ? flows.filter((f) => unitFlowApplies(f, unit)) : [];
+  return { flows: [...unitFlows, ...flows.filter((f) => f.audience === 'citizen')], context: contextOfUnit(unit) };
 }
 
 /**

@@ -32,6 +32,39 @@ describe('store', () => {
     again.close();
   });
 
+  it('keeps every outbox message and its dedupe rule when migration 9 rebuilds the table', () => {
+    const path = tempDb();
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    // The schema as it was before migration 9, holding messages of every status.
+    db.transaction(() => {
+      for (const sql of MIGRATIONS.slice(0, 8)) db.exec(sql);
+    })();
+    db.pragma('user_version = 8');
+    const insert = db.prepare(
+      'INSERT INTO outbox (channel, chat_id, kind, payload, dedupe_key, status, attempts, created_at, next_attempt_at, sent_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run('telegram', 'c1', 'reply', '{"a":1}', null, 'sent', 1, 't1', 't1', 't2', null);
+    insert.run('telegram', 'c1', 'reminder', '{"a":2}', 'rem|1', 'pending', 0, 't3', 't3', null, null);
+    insert.run('zalo', 'c2', 'reply', '{"a":3}', null, 'failed', 12, 't4', 't5', null, 'gave up');
+    const before = db.prepare('SELECT * FROM outbox ORDER BY id').all();
+    db.close();
+
+    const store = new Store(path);
+    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    expect(store.db.prepare('SELECT * FROM outbox ORDER BY id').all()).toEqual(before);
+    expect(store.integrityCheck()).toBe('ok');
+    // A dedupe key is still refused twice; messages without one are never refused.
+    expect(store.enqueue({ channel: 'telegram', chatId: 'c1', personId: null, payload: '{}', dedupeKey: 'rem|1' }, 't6')).toBe(false);
+    expect(store.enqueue({ channel: 'telegram', chatId: 'c1', personId: null, payload: '{}' }, 't6')).toBe(true);
+    expect(store.enqueue({ channel: 'telegram', chatId: 'c1', personId: null, payload: '{}' }, 't6')).toBe(true);
+    // The pending-only index answers what the sender asks.
+    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT MIN(next_attempt_at) FROM outbox WHERE channel = ? AND status = 'pending'").all('telegram') as Array<{ detail: string }>;
+    expect(plan.map((r) => r.detail).join(' ')).toMatch(/outbox_due/);
+    expect(store.dueOutbox('telegram', 't9', 10).map((r) => r.payload)).toEqual(['{"a":2}']);
+    store.close();
+  });
+
   it('refuses a database newer than the program', () => {
     const path = tempDb();
     const db = new Database(path);

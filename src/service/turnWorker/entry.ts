@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { createDomain } from '../../app.ts';
 import { loadFlowsOrThrow } from '../../flow/load.ts';
+import { loggerOptions } from '../../log.ts';
 import { Store } from '../../store/store.ts';
 import { GroupCommit } from '../groupCommit.ts';
 import type { FromWorker, ToWorker, TurnResult, TurnWorkerData } from './protocol.ts';
@@ -17,10 +18,7 @@ const post = (m: FromWorker) => port.postMessage(m);
 const { config, logLevel } = workerData as TurnWorkerData;
 
 try {
-  const logger = pino(
-    { level: logLevel, base: undefined, redact: { paths: ['token', '*.token', 'secret', '*.secret', 'url', '*.url', 'text', '*.text'], censor: '[redacted]' } },
-    { write: (line: string) => post({ type: 'log', line }) },
-  );
+  const logger = pino(loggerOptions(logLevel), { write: (line: string) => post({ type: 'log', line }) });
   const store = new Store(config.dbPath, { synchronous: config.dbSynchronous });
   const flows = loadFlowsOrThrow(config.flowsDir);
   // The outbox sender lives in the main thread: it is woken by the 'done' message.
