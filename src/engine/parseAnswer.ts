@@ -7,10 +7,19 @@ export type ParsedAnswer = { ok: true; answer: AnswerValue } | { ok: false; prob
 const YES_WORDS = ['co', 'c', 'yes', 'y', 'dung', 'u', 'uh', 'um', 'da co', 'roi', 'da', 'ok', 'co a', 'vang'];
 const NO_WORDS = ['khong', 'k', 'ko', 'kg', 'kh', 'no', 'n', 'chua', 'sai', 'khong co', 'chua co'];
 
-export function choicesOf(q: Question): Choice[] | undefined {
-  if (q.type === 'single') return q.options.map((o) => ({ id: o.id, label: o.label }));
-  if (q.type === 'yesno') return [{ id: 'yes', label: 'Có' }, { id: 'no', label: 'Không' }];
-  return undefined;
+const YES_NO: readonly Choice[] = Object.freeze([Object.freeze({ id: 'yes', label: 'Có' }), Object.freeze({ id: 'no', label: 'Không' })]);
+const optionChoices = new WeakMap<Question, readonly Choice[]>();
+
+/** A question's choices, built once per question (the summary asks for every question's). */
+export function choicesOf(q: Question): readonly Choice[] | undefined {
+  if (q.type === 'yesno') return YES_NO;
+  if (q.type !== 'single') return undefined;
+  let choices = optionChoices.get(q);
+  if (!choices) {
+    choices = Object.freeze(q.options.map((o) => Object.freeze({ id: o.id, label: o.label })));
+    optionChoices.set(q, choices);
+  }
+  return choices;
 }
 
 function aliasesOf(q: Question, optionId: string): string[] {
@@ -23,7 +32,7 @@ function aliasesOf(q: Question, optionId: string): string[] {
  * Matches typed text against a list of choices: by number ("2", "2."), by label with or without
  * diacritics, by alias, or by a unique beginning of a label (at least two letters).
  */
-export function matchChoice(text: string, choices: Choice[], aliases: (id: string) => string[] = () => []): Choice | undefined {
+export function matchChoice(text: string, choices: readonly Choice[], aliases: (id: string) => string[] = () => []): Choice | undefined {
   const f = fold(text);
   if (f === '') return undefined;
   const num = /^(?:so |cau |phuong an )?(\d{1,2})$/.exec(f);

@@ -30,7 +30,7 @@ export function questionPrompt(flow: Flow, session: FlowSession, q: Question, pr
   const previous = session.answers[q.id];
   if (previous) lines.push(`(Câu trả lời hiện tại: ${displayAnswer(q, previous)}. Gửi câu trả lời mới để thay.)`);
   const choices = choicesOf(q);
-  return choices ? { kind: 'message', text: lines.join('\n'), choices, scope: q.id } : { kind: 'message', text: lines.join('\n'), scope: q.id };
+  return choices ? { kind: 'message', text: lines.join('\n'), choices: [...choices], scope: q.id } : { kind: 'message', text: lines.join('\n'), scope: q.id };
 }
 
 export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string): Output {
