@@ -86,7 +86,9 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   const { service, reminders } = createDomain({ config, store, flows, logger, wakeSender: () => sender?.wake() });
   // Webhook turns: on a worker thread with its own connection (the main thread keeps serving HTTP
   // while a COMMIT waits for its fsync), or in this thread; group commit either way.
-  const worker = config.turnWorker && channelFactories.length > 0 ? await TurnWorker.start({ config, logger, onProcessed: () => sender?.wake() }) : undefined;
+  // An in-memory database is private to its connection: the worker could not share it.
+  const useWorker = config.turnWorker && channelFactories.length > 0 && !isPrivateDatabase(config.dbPath);
+  const worker = useWorker ? await TurnWorker.start({ config, logger, onProcessed: () => sender?.wake() }) : undefined;
   const turns = worker ?? new GroupCommit({ store, service });
   const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake(), commitTurn: (e) => turns.handle(e) };
   const channels = channelFactories.map((f) => f(deps)).filter((c): c is Channel => c !== undefined);
@@ -129,4 +131,8 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
     })());
 
   return { config, store, flows, service, sender, app, channels, turnWorker: worker, port, stop };
+}
+
+function isPrivateDatabase(path: string): boolean {
+  return path === '' || path === ':memory:' || (path.startsWith('file:') && /[?&]mode=memory\b/.test(path));
 }

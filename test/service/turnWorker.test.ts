@@ -67,6 +67,13 @@ describe('the turn worker', () => {
     expect(ready).toMatchObject({ thread: 'turns', level: 20 });
   });
 
+  it('is not started for an in-memory database, which another connection could not see', async () => {
+    h = await startTelegramBot({ factory: createTelegramChannel, env: { DB_PATH: ':memory:' } });
+    expect(h.bot.turnWorker).toBeUndefined();
+    expect(await h.post(start(7300, 1))).toBe(200);
+    expect(h.bot.store.hasInbound('telegram', '1')).toBe(true);
+  });
+
   it('is not started when TURN_WORKER is off: turns run in the main thread', async () => {
     h = await startTelegramBot({ factory: createTelegramChannel, env: { TURN_WORKER: 'off' } });
     expect(h.bot.turnWorker).toBeUndefined();
