@@ -96,7 +96,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
 
   const app = createHttpApp({
     logger,
-    health: createHealthReport({ store, flows, channels, startedAt: new Date() }),
+    health: createHealthReport({ store, flows, channels, startedAt: new Date(), turns: () => worker?.status() ?? { where: 'main thread' } }),
   });
   registerWebRoutes(app, {
     store,

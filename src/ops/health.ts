@@ -9,6 +9,8 @@ export interface HealthOptions {
   flows: Flow[];
   channels: Channel[];
   startedAt: Date;
+  /** Where webhook turns run; `running: false` makes the report "degraded". */
+  turns?: () => { running?: boolean } & Record<string, unknown>;
   /** A reply waiting longer than this makes the report "degraded" (a platform down, a token revoked). */
   maxOutboxLagSeconds?: number;
   now?: () => Date;
@@ -44,13 +46,20 @@ export function createHealthReport(o: HealthOptions): () => HealthReport {
     const stuck = Object.entries(channels)
       .filter(([, c]) => (c.outbox?.oldestPendingSeconds ?? 0) > maxLag)
       .map(([name]) => name);
-    const problems = [...(db.ok ? [] : ['database not answering']), ...(db.ok && !db.writable ? ['database not writable'] : []), ...stuck.map((n) => `${n}: replies waiting over ${maxLag} s`)];
+    const turns = o.turns?.();
+    const problems = [
+      ...(db.ok ? [] : ['database not answering']),
+      ...(db.ok && !db.writable ? ['database not writable'] : []),
+      ...(turns?.running === false ? ['turn worker not running'] : []),
+      ...stuck.map((n) => `${n}: replies waiting over ${maxLag} s`),
+    ];
     return {
       status: problems.length === 0 ? 'ok' : 'degraded',
       ...(problems.length ? { problems } : {}),
       uptimeSeconds: Math.round((now.getTime() - o.startedAt.getTime()) / 1000),
       db,
       flows: o.flows.map((f) => `${f.id}@${f.version}`),
+      ...(turns ? { turns } : {}),
       channels,
     };
   };

@@ -49,6 +49,9 @@ describe('the turn worker', () => {
     for (const [i, s] of statuses.entries()) if (s === 200) expect(h.bot.store.hasInbound('telegram', String(100 + i))).toBe(true);
 
     await worker.restarted();
+    const health = (await (await h.bot.app.request('/healthz')).json()) as { status: string; turns: Record<string, unknown> };
+    expect(health.status).toBe('ok');
+    expect(health.turns).toEqual({ where: 'worker thread', running: true, restarts: 1, pending: 0 });
     // Telegram delivers again whatever did not get a 200; redeliver everything to be sure.
     const again = await Promise.all(users.map((u, i) => h!.post(start(u, 100 + i))));
     expect(again.every((s) => s === 200)).toBe(true);
@@ -77,6 +80,7 @@ describe('the turn worker', () => {
   it('is not started when TURN_WORKER is off: turns run in the main thread', async () => {
     h = await startTelegramBot({ factory: createTelegramChannel, env: { TURN_WORKER: 'off' } });
     expect(h.bot.turnWorker).toBeUndefined();
+    expect(((await (await h.bot.app.request('/healthz')).json()) as { turns: unknown }).turns).toEqual({ where: 'main thread' });
     const inMain = vi.spyOn(h.bot.service, 'handle');
     expect(await h.post(start(7200, 1))).toBe(200);
     expect(inMain).toHaveBeenCalledTimes(1);

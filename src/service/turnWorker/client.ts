@@ -44,6 +44,7 @@ export class TurnWorker {
   private ready!: Promise<void>;
   /** Between the worker's 'ready' and its exit: turns sent at other times would be lost. */
   private alive = false;
+  private restarts = 0;
 
   private constructor(private readonly opts: TurnWorkerOptions) {}
 
@@ -70,6 +71,11 @@ export class TurnWorker {
   /** Turns sent and not answered yet. */
   get pending(): number {
     return this.waiting.size;
+  }
+
+  /** For /healthz: nothing personal, counts only. */
+  status(): { where: 'worker thread'; running: boolean; restarts: number; pending: number } {
+    return { where: 'worker thread', running: this.alive, restarts: this.restarts, pending: this.waiting.size };
   }
 
   /** Lets the worker finish the turns it has, then closes its database connection. */
@@ -150,6 +156,7 @@ export class TurnWorker {
         this.opts.logger.error({ code }, 'turn worker stopped unexpectedly; starting a new one');
         const restart = setTimeout(() => {
           if (this.closing) return;
+          this.restarts++;
           this.spawn();
           this.ready.catch((err: unknown) => this.opts.logger.fatal({ err: err instanceof Error ? err.name : 'unknown' }, 'turn worker restart failed'));
         }, this.opts.restartDelayMs ?? 200);
