@@ -5,6 +5,7 @@ import type { ChannelFactory, ChannelFactoryDeps } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { INTERNAL_ERROR, OK, readWebhookBody, reply, type WebhookRoute } from '../../http/webhook.ts';
 import type { Channel } from '../channel.ts';
+import { sleep } from '../../util/sleep.ts';
 import { BOT_COMMANDS } from './commands.ts';
 import { describeTelegramError, isGrammyError, retryAfterMs } from './errors.ts';
 import { ALLOWED_UPDATES, normaliseUpdate, TELEGRAM_CHANNEL } from './normalise.ts';
@@ -310,17 +311,4 @@ export class TelegramChannel implements Channel {
       .finally(() => this.inflight.delete(p));
     this.inflight.add(p);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -3,6 +3,7 @@ import type { Config } from '../../config.ts';
 import { OK, readWebhookBody, reply, type WebhookReply, type WebhookRequest, type WebhookRoute } from '../../http/webhook.ts';
 import type { InboundEvent } from '../../service/conversation.ts';
 import type { Channel } from '../channel.ts';
+import { sleep } from '../../util/sleep.ts';
 import { ZaloApiError, ZaloClient } from './client.ts';
 import { CHANNEL, normaliseUpdate } from './normalise.ts';
 import { ZaloTransport, describeError } from './transport.ts';
@@ -219,17 +220,4 @@ class ZaloChannel implements Channel {
 /** Exponential, capped, with ±20 % jitter so restarts of several bots do not synchronise. */
 function backoff(failures: number, baseMs: number, capMs: number): number {
   return Math.round(Math.min(capMs, baseMs * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
