@@ -88,7 +88,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   // while a COMMIT waits for its fsync), or in this thread; group commit either way.
   // An in-memory database is private to its connection: the worker could not share it.
   const useWorker = config.turnWorker && channelFactories.length > 0 && !isPrivateDatabase(config.dbPath);
-  const worker = useWorker ? await TurnWorker.start({ config, logger, onProcessed: () => sender?.wake() }) : undefined;
+  const worker = useWorker ? await TurnWorker.start({ config, logger }) : undefined;
   const turns = worker ?? new GroupCommit({ store, service });
   const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake(), commitTurn: (e) => turns.handle(e) };
   const channels = channelFactories.map((f) => f(deps)).filter((c): c is Channel => c !== undefined);

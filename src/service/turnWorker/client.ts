@@ -1,31 +1,22 @@
 import { Worker } from 'node:worker_threads';
+import type pino from 'pino';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { InboundEvent } from '../conversation.ts';
-import type { FromWorker, ToWorker, TurnWorkerData } from './protocol.ts';
+import type { FromWorker, ToWorker, TurnResult, TurnWorkerData } from './protocol.ts';
 
 export interface TurnWorkerOptions {
   config: Config;
   logger: Logger;
-  /** After a batch with at least one processed turn: replies are waiting in the outbox. */
-  onProcessed: () => void;
-  /** How long a restart waits after the worker died (tests shorten it). */
-  restartDelayMs?: number;
 }
+
+/** How long a restart waits after the worker died, so a worker that dies at start cannot spin. */
+const RESTART_DELAY_MS = 200;
 
 interface Waiting {
   resolve: (r: { status: 'processed' | 'duplicate' }) => void;
   reject: (err: Error) => void;
 }
-
-const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
 
 /**
  * Runs webhook turns on a worker thread (see entry.ts). `handle` resolves once the turn's COMMIT
@@ -66,11 +57,6 @@ export class TurnWorker {
         setImmediate(() => this.send());
       }
     });
-  }
-
-  /** Turns sent and not answered yet. */
-  get pending(): number {
-    return this.waiting.size;
   }
 
   /** For /healthz: nothing personal, counts only. */
@@ -159,26 +145,20 @@ export class TurnWorker {
           this.restarts++;
           this.spawn();
           this.ready.catch((err: unknown) => this.opts.logger.fatal({ err: err instanceof Error ? err.name : 'unknown' }, 'turn worker restart failed'));
-        }, this.opts.restartDelayMs ?? 200);
+        }, RESTART_DELAY_MS);
         restart.unref?.();
       });
     });
   }
 
-  private settle(results: Array<{ id: number; status?: 'processed' | 'duplicate'; error?: string }>): void {
-    let processed = false;
+  private settle(results: TurnResult[]): void {
     for (const r of results) {
       const w = this.waiting.get(r.id);
       if (!w) continue;
       this.waiting.delete(r.id);
-      if (r.status) {
-        processed ||= r.status === 'processed';
-        w.resolve({ status: r.status });
-      } else {
-        w.reject(new Error(`turn failed in the worker: ${r.error ?? 'unknown'}`));
-      }
+      if ('status' in r) w.resolve({ status: r.status });
+      else w.reject(new Error(`turn failed in the worker: ${r.error}`));
     }
-    if (processed) this.opts.onProcessed();
   }
 
   private reject(ids: number[], why: string): void {
@@ -192,7 +172,8 @@ export class TurnWorker {
   private relog(line: string): void {
     try {
       const { level, msg, time: _time, ...fields } = JSON.parse(line) as { level: number; msg?: string; time?: number } & Record<string, unknown>;
-      this.opts.logger[PINO_LEVELS[level] ?? 'info']({ ...fields, thread: 'turns' }, msg ?? '');
+      const label = (this.opts.logger.levels.labels[level] ?? 'info') as pino.Level;
+      this.opts.logger[label]({ ...fields, thread: 'turns' }, msg ?? '');
     } catch {
       this.opts.logger.warn('unreadable log line from the turn worker');
     }
