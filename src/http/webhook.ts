@@ -53,6 +53,8 @@ export interface WebhookReadOptions {
   /** undefined: the caller authenticates otherwise (a signature over the raw body). */
   secret: string | undefined;
   maxBytes: number;
+  /** Reads the decoded text (JSON.parse by default); a throw means 400. */
+  parse?: (text: string) => unknown;
 }
 
 export type WebhookBody = { ok: true; json: unknown; raw: Uint8Array } | { ok: false; reply: WebhookReply };
@@ -69,7 +71,7 @@ export async function readWebhookBody(req: WebhookRequest, opts: WebhookReadOpti
   if (raw === 'too_large') return { ok: false, reply: TOO_LARGE };
   let json: unknown;
   try {
-    json = JSON.parse(utf8.decode(raw));
+    json = (opts.parse ?? JSON.parse)(utf8.decode(raw));
   } catch {
     return { ok: false, reply: NOT_JSON };
   }

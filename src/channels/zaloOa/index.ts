@@ -1,6 +1,6 @@
 import type { ChannelFactory, ChannelFactoryDeps } from '../../app.ts';
 import type { ZaloOaConfig } from '../../config.ts';
-import { INTERNAL_ERROR, NOT_JSON, OK, readWebhookBody, reply, UNAUTHORIZED, type WebhookReply, type WebhookRequest, type WebhookRoute } from '../../http/webhook.ts';
+import { INTERNAL_ERROR, OK, readWebhookBody, reply, UNAUTHORIZED, type WebhookReply, type WebhookRequest, type WebhookRoute } from '../../http/webhook.ts';
 import type { InboundEvent } from '../../service/conversation.ts';
 import type { OutboxRow } from '../../store/store.ts';
 import { zaloOaStoreOf } from '../../store/zaloOaStore.ts';
@@ -113,15 +113,15 @@ export class ZaloOaChannel implements Channel {
     const { logger, store, config } = this.deps;
     const header = req.header(SIGNATURE_HEADER);
     if (!header) return UNAUTHORIZED;
-    // The OA has no secret header: the signature below covers the raw bytes readWebhook returns.
-    const body = await readWebhookBody(req, { secretHeader: SIGNATURE_HEADER, secret: undefined, maxBytes: config.maxBodyBytes });
+    // The OA has no secret header: the signature below covers the raw bytes readWebhookBody returns.
+    const body = await readWebhookBody(req, {
+      secretHeader: SIGNATURE_HEADER,
+      secret: undefined,
+      maxBytes: config.maxBodyBytes,
+      parse: parseJsonKeepingLargeIntegers,
+    });
     if (!body.ok) return body.reply;
-    let json: unknown;
-    try {
-      json = parseJsonKeepingLargeIntegers(new TextDecoder('utf-8', { fatal: true }).decode(body.raw));
-    } catch {
-      return NOT_JSON;
-    }
+    const { json } = body;
     const now = this.now();
     const signed = signedFields(json);
     const check = checkOaSignature({
