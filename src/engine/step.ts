@@ -14,7 +14,7 @@ import {
   summaryPrompt,
 } from './prompts.ts';
 import { scoreFlow } from './score.ts';
-import type { ConversationState, Effect, FlowSession, Input, Output, StepResult } from './types.ts';
+import type { AnswerValue, ConversationState, Effect, FlowSession, Input, Output, StepResult } from './types.ts';
 import { fold } from './vietnamese.ts';
 
 export interface StepParams {
@@ -366,15 +366,13 @@ class Turn {
     // Answers that depend on this one may no longer be valid (a bound, or a branch).
     session.answers = pruneAnswers(flow, factsOf(session));
     this.dropBrokenBounds(flow, session);
-    this.effects.push({
-      kind: 'answerRecorded',
-      flowId: flow.id,
-      flowVersion: flow.version,
-      questionId: q.id,
-      questionText: questionText(q, factsOf(session)),
-      answer: parsed.answer,
-    });
+    this.recorded(flow, session, q, parsed.answer);
     this.advance(flow, session);
+  }
+
+  /** The effect that stores an answer, with the question's wording as the person saw it. */
+  private recorded(flow: Flow, session: FlowSession, q: Flow['questions'][number], answer: AnswerValue): void {
+    this.effects.push({ kind: 'answerRecorded', flowId: flow.id, flowVersion: flow.version, questionId: q.id, questionText: questionText(q, factsOf(session)), answer });
   }
 
   /** Answers a question from the context (e.g. the registered unit type); false when it cannot. */
@@ -388,14 +386,7 @@ class Turn {
     if (!parsed.ok) return false;
     const answer = { raw: `${parsed.answer.raw} (theo hồ sơ đơn vị)`, value: parsed.answer.value };
     session.answers[q.id] = answer;
-    this.effects.push({
-      kind: 'answerRecorded',
-      flowId: flow.id,
-      flowVersion: flow.version,
-      questionId: q.id,
-      questionText: questionText(q, factsOf(session)),
-      answer,
-    });
+    this.recorded(flow, session, q, answer);
     return true;
   }
 
