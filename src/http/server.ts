@@ -17,7 +17,7 @@ export interface HttpServerOptions {
  * path); everything else, and webhooks asked in-process with `app.request`, goes through Hono, where
  * the same handlers are mounted.
  */
-export function startHttpServer(o: HttpServerOptions): Promise<Server> {
+export async function startHttpServer(o: HttpServerOptions): Promise<Server> {
   const byPath = new Map<string, WebhookRoute>();
   for (const route of o.webhooks) {
     if (byPath.has(route.path)) throw new Error(`two webhooks claim ${route.path}`);
@@ -25,12 +25,15 @@ export function startHttpServer(o: HttpServerOptions): Promise<Server> {
     mountWebhook(o.app, route);
   }
   const viaHono = getRequestListener(o.app.fetch, { hostname: o.host, overrideGlobalObjects: false });
+  // Webhook answers carry the headers the app puts on every answer (its secureHeaders), taken from
+  // one in-process answer so that the two paths cannot drift apart.
+  const headers = appHeaders(await o.app.request('/'));
   const onError = (err: unknown) =>
     // Never the error's message or the URL: both may hold tokens or personal data.
     o.logger.error({ err: err instanceof Error ? err.name : 'unknown' }, 'unhandled error in a webhook handler');
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const route = req.method === 'POST' ? byPath.get(pathOf(req.url)) : undefined;
-    if (route) void serveNodeWebhook(route, req, res, onError);
+    if (route) void serveNodeWebhook(route, req, res, { headers, onError });
     else void viaHono(req, res);
   });
   return new Promise((resolve, reject) => {
@@ -46,4 +49,9 @@ function pathOf(url: string | undefined): string {
   if (!url) return '';
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
+}
+
+function appHeaders(res: Response): Record<string, string> {
+  const skip = new Set(['content-type', 'content-length', 'date']);
+  return Object.fromEntries([...res.headers.entries()].filter(([name]) => !skip.has(name)));
 }

@@ -104,37 +104,23 @@ export function nodeWebhookRequest(incoming: IncomingMessage): WebhookRequest {
   };
 }
 
-/**
- * The headers every answer of the HTTP app carries (Hono's secureHeaders, as configured in
- * createHttpApp), so a webhook answered on the fast path looks like any other answer.
- */
-export const WEBHOOK_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'application/json',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=15552000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'DENY',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-};
-
 /** Serves a webhook on Node's own request and response, without the web framework in between. */
-export async function serveNodeWebhook(route: WebhookRoute, req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): Promise<void> {
+export async function serveNodeWebhook(
+  route: WebhookRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  o: { headers: Readonly<Record<string, string>>; onError: (err: unknown) => void },
+): Promise<void> {
   let answer: WebhookReply;
   try {
     answer = await route.handle(nodeWebhookRequest(req));
   } catch (err) {
-    onError(err);
+    o.onError(err);
     answer = INTERNAL_ERROR;
   }
   const body = JSON.stringify(answer.body);
   if (res.writableEnded || res.destroyed) return;
-  res.writeHead(answer.status, { ...WEBHOOK_RESPONSE_HEADERS, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(answer.status, { ...o.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
