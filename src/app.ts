@@ -31,7 +31,7 @@ export interface Bot {
   sender: OutboxSender;
   app: Hono;
   channels: Channel[];
-  /** Where webhook turns run when TURN_WORKER is on (and a channel is configured). */
+  /** Where webhook turns run when TURN_WORKER is on and a channel serves a webhook. */
   turnWorker: TurnWorker | undefined;
   /** The port actually bound (PORT=0 picks a free one). */
   port: number;
@@ -84,14 +84,16 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   seedReferenceData(store, config.dataDir, new Date());
   let sender: OutboxSender | undefined;
   const { service, reminders } = createDomain({ config, store, flows, logger, wakeSender: () => sender?.wake() });
-  // Webhook turns: on a worker thread with its own connection (the main thread keeps serving HTTP
-  // while a COMMIT waits for its fsync), or in this thread; group commit either way.
-  // An in-memory database is private to its connection: the worker could not share it.
-  const useWorker = config.turnWorker && channelFactories.length > 0 && !isPrivateDatabase(config.dbPath);
-  const worker = useWorker ? await TurnWorker.start({ config, logger }) : undefined;
-  const turns = worker ?? new GroupCommit({ store, service });
+  let turns: { handle: ChannelFactoryDeps['commitTurn'] } = new GroupCommit({ store, service });
   const deps: ChannelFactoryDeps = { config, store, service, logger, wakeSender: () => sender?.wake(), commitTurn: (e) => turns.handle(e) };
   const channels = channelFactories.map((f) => f(deps)).filter((c): c is Channel => c !== undefined);
+  const webhooks = channels.flatMap((c) => c.webhooks());
+  // Webhook turns: on a worker thread with its own connection (the main thread keeps serving HTTP
+  // while a COMMIT waits for its fsync), or in this thread; group commit either way. No webhook, no
+  // worker; and an in-memory database is private to its connection, so the worker could not share it.
+  const useWorker = config.turnWorker && webhooks.length > 0 && !isPrivateDatabase(config.dbPath);
+  const worker = useWorker ? await TurnWorker.start({ config, logger }) : undefined;
+  if (worker) turns = worker;
   sender = new OutboxSender({ store, transports: channels.map((c) => c.transport), logger, pollMs: config.outboxPollMs });
 
   const app = createHttpApp({
@@ -109,7 +111,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
     ...(reminders ? { deadlines: reminders.deadlineInfo } : {}),
   });
 
-  const server = await startHttpServer({ app, webhooks: channels.flatMap((c) => c.webhooks()), port: config.port, host: config.host, logger });
+  const server = await startHttpServer({ app, webhooks, port: config.port, host: config.host, logger });
   const port = (server.address() as AddressInfo).port;
   sender.start();
   for (const c of channels) await c.start();

@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startBot } from '../../src/app.ts';
 import { createTelegramChannel } from '../../src/channels/telegram/index.ts';
-import { FakeTelegramApi, startTelegramBot, type TelegramHarness } from '../fakes/telegramApi.ts';
+import { parseConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/log.ts';
+import { DATA_DIR, FakeTelegramApi, FLOWS_DIR, startTelegramBot, type TelegramHarness } from '../fakes/telegramApi.ts';
 
 /**
  * Webhook turns run on a worker thread with its own SQLite connection (TURN_WORKER, on by default).
@@ -68,6 +74,19 @@ describe('the turn worker', () => {
     h = await startTelegramBot({ factory: createTelegramChannel, logger });
     const ready = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'turn worker ready');
     expect(ready).toMatchObject({ thread: 'turns', level: 20 });
+  });
+
+  it('is not started without a webhook to serve (no messenger, or polling only)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xhht-tw-'));
+    const config = parseConfig({ DB_PATH: join(dir, 'bot.sqlite'), DATA_DIR, FLOWS_DIR, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', LOCAL_CHAT_ON_START: 'false' });
+    const bot = await startBot(config, silentLogger, [createTelegramChannel]);
+    try {
+      expect(bot.channels).toEqual([]);
+      expect(bot.turnWorker).toBeUndefined();
+    } finally {
+      await bot.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is not started for an in-memory database, which another connection could not see', async () => {
