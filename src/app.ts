@@ -94,7 +94,15 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   const useWorker = config.turnWorker && webhooks.length > 0 && !isPrivateDatabase(config.dbPath);
   const worker = useWorker ? await TurnWorker.start({ config, logger }) : undefined;
   if (worker) turns = worker;
-  sender = new OutboxSender({ store, transports: channels.map((c) => c.transport), logger, pollMs: config.outboxPollMs });
+  sender = new OutboxSender({
+    store,
+    transports: channels.map((c) => c.transport),
+    logger,
+    pollMs: config.outboxPollMs,
+    // Outcomes ride with the worker's next batch; while it is down (or died holding them) they are
+    // written here. Written twice, they do no harm (the same marks; a retry counts one attempt more).
+    ...(worker ? { commitWrites: (writes) => worker.commitWrites(writes).catch(() => store.transaction(() => store.applyOutboxWrites(writes))) } : {}),
+  });
 
   const app = createHttpApp({
     logger,

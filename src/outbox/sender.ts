@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts';
 import type { OutboxPayload } from '../service/conversation.ts';
-import type { OutboxRow, Store } from '../store/store.ts';
+import type { OutboxRow, OutboxWrite, Store } from '../store/store.ts';
 
 /** What a channel says about one send attempt. */
 export type SendOutcome =
@@ -14,7 +14,7 @@ export type SendOutcome =
  * Queues a bookkeeping write of a send (which Telegram keyboards are on screen) to commit with the
  * send's outcome, instead of in a transaction (and an fsync) of its own.
  */
-export type DeferWrite = (write: () => void) => void;
+export type DeferWrite = (write: OutboxWrite) => void;
 
 export interface ChannelTransport {
   readonly channel: string;
@@ -33,6 +33,12 @@ export interface SenderOptions {
   concurrency?: number;
   maxAttempts?: number;
   now?: () => Date;
+  /**
+   * Commits the outcomes of a round of sends (in one transaction, by default on `store`). With a
+   * turn worker they join its next group commit: this thread then never waits for the write lock
+   * (held by a batch of turns for milliseconds) while it should be reading webhooks.
+   */
+  commitWrites?: (writes: OutboxWrite[]) => Promise<void>;
 }
 
 /**
@@ -48,7 +54,7 @@ export class OutboxSender {
   private stopped = true;
   private wakeRequested = false;
   private readonly buckets = new Map<string, TokenBucket>();
-  private queued: Array<() => void> = [];
+  private queued: OutboxWrite[] = [];
   private flushed: Promise<void> | undefined;
 
   constructor(private readonly opts: SenderOptions) {
@@ -129,28 +135,23 @@ export class OutboxSender {
     }
     const now = this.now();
     if (outcome.kind === 'sent') {
-      defer(() => store.markSent(row.id, now.toISOString()));
+      defer({ op: 'sent', id: row.id, at: now.toISOString() });
     } else if (outcome.kind === 'failed') {
       logger.warn({ channel: row.channel, outboxId: row.id, error: outcome.error }, 'message failed permanently');
       const { error, unreachable } = outcome;
-      defer(() => {
-        store.markFailed(row.id, error);
-        if (unreachable) {
-          store.failPendingFor(row.channel, row.chat_id, 'chat unreachable');
-          store.markUnreachable(row.channel, row.chat_id, error, now.toISOString());
-        }
-      });
+      defer({ op: 'failed', id: row.id, error });
+      if (unreachable) defer({ op: 'chatUnreachable', channel: row.channel, chatId: row.chat_id, error, at: now.toISOString() });
     } else {
       const attempts = row.attempts + 1;
       if (attempts >= (this.opts.maxAttempts ?? 12)) {
         logger.warn({ channel: row.channel, outboxId: row.id, attempts, error: outcome.error }, 'message given up after retries');
         const error = `gave up after ${attempts} attempts: ${outcome.error}`;
-        defer(() => store.markFailed(row.id, error));
+        defer({ op: 'failed', id: row.id, error });
       } else {
         const backoff = outcome.afterMs ?? Math.min(300_000, 500 * 2 ** row.attempts) * (0.8 + Math.random() * 0.4);
         logger.info({ channel: row.channel, outboxId: row.id, attempts, backoffMs: Math.round(backoff) }, 'message retry scheduled');
         const { error } = outcome;
-        defer(() => store.markRetry(row.id, new Date(now.getTime() + backoff).toISOString(), error));
+        defer({ op: 'retry', id: row.id, nextAttemptAt: new Date(now.getTime() + backoff).toISOString(), error });
       }
     }
     // The next round reads the outbox again: it must see this outcome.
@@ -159,22 +160,24 @@ export class OutboxSender {
 
   /** Commits the queued writes of every send that finished in this event-loop turn, together. */
   private flush(): Promise<void> {
-    this.flushed ??= new Promise<void>((resolve, reject) =>
-      setImmediate(() => {
-        this.flushed = undefined;
-        const writes = this.queued;
-        this.queued = [];
-        try {
-          this.opts.store.transaction(() => {
-            for (const write of writes) write();
-          });
-          resolve();
-        } catch (err) {
-          reject(err);
-        }
-      }),
-    );
+    this.flushed ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.flushed = undefined;
+      const writes = this.queued;
+      this.queued = [];
+      return this.commitWrites(writes);
+    });
     return this.flushed;
+  }
+
+  private commitWrites(writes: OutboxWrite[]): Promise<void> {
+    if (this.opts.commitWrites) return this.opts.commitWrites(writes);
+    const { store } = this.opts;
+    try {
+      store.transaction(() => store.applyOutboxWrites(writes));
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   private now(): Date {

@@ -17,8 +17,9 @@ export interface GroupCommitOptions {
 }
 
 interface Pending {
-  event: InboundEvent;
-  resolve: (outcome: InboundOutcome) => void;
+  /** A turn, or another write that joins the batch (the outbox sender's outcomes). */
+  work: () => unknown;
+  resolve: (result: never) => void;
   reject: (error: unknown) => void;
 }
 
@@ -26,9 +27,10 @@ interface Pending {
  * Group commit in front of ConversationService. At synchronous=FULL every COMMIT waits for an
  * fsync (about 3–5 ms on an ordinary disk), which caps one-transaction-per-turn at a few hundred
  * turns per second whatever the CPU. Here the turns that arrive during one event-loop cycle share one
- * BEGIN IMMEDIATE … COMMIT: each turn runs in its own SAVEPOINT (better-sqlite3 nests
- * `db.transaction` that way), so a turn that throws is rolled back alone and the others commit. A
- * promise settles only after the COMMIT that holds its turn returned, so a webhook that awaits it
+ * BEGIN IMMEDIATE … COMMIT. A batch first runs without savepoints; if a turn throws, that attempt is
+ * rolled back whole and the batch runs again with each turn in its own SAVEPOINT, so the failing turn
+ * is rolled back alone and the others commit (a turn is a synchronous function of the database and
+ * its event, so running it again is safe). A promise settles only after the COMMIT that holds its turn returned, so a webhook that awaits it
  * answers 200 only for durable turns — the guarantee of the unbatched path, at a fraction of the
  * fsyncs.
  */
@@ -43,8 +45,13 @@ export class GroupCommit {
 
   /** Queues a turn; resolves with its outcome once committed, rejects when it (or its batch) failed. */
   handle(event: InboundEvent): Promise<InboundOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+    return this.run(() => this.opts.service.handle(event));
+  }
+
+  /** Runs a synchronous write in the next batch (like a turn: once, in its transaction). */
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (result: never) => void, reject });
       this.schedule();
     });
   }
@@ -67,14 +74,35 @@ export class GroupCommit {
     if (this.queue.length > 0) this.schedule();
     if (batch.length === 0) return;
 
-    const { store, service } = this.opts;
-    const settled: Array<{ ok: true; outcome: InboundOutcome } | { ok: false; error: unknown }> = [];
+    if (this.wholeBatch(batch)) return;
+    this.turnByTurn(batch);
+  }
+
+  /**
+   * The common case: every turn of the batch succeeds, so none needs a savepoint of its own. False
+   * when a turn threw or the COMMIT failed; nothing of the batch was kept then.
+   */
+  private wholeBatch(batch: Pending[]): boolean {
+    let results: unknown[];
+    try {
+      results = this.opts.store.transactionWithoutSavepoints(() => batch.map((item) => item.work()));
+    } catch {
+      return false;
+    }
+    batch.forEach((item, i) => item.resolve(results[i] as never));
+    return true;
+  }
+
+  /** Each turn in its own savepoint, so a failing turn fails alone and the others commit. */
+  private turnByTurn(batch: Pending[]): void {
+    const { store } = this.opts;
+    const settled: Array<{ ok: true; result: unknown } | { ok: false; error: unknown }> = [];
     try {
       store.transaction(() => {
         for (const item of batch) {
           try {
             // Its own savepoint, whatever the handler does: a throw undoes this turn only.
-            settled.push({ ok: true, outcome: store.transaction(() => service.handle(item.event)) });
+            settled.push({ ok: true, result: store.transaction(item.work) });
           } catch (error) {
             // SQLite rolls a whole transaction back on some errors (disk full, I/O error); the
             // savepoint is then gone and so is every earlier turn of the batch: fail them all.
@@ -89,7 +117,7 @@ export class GroupCommit {
     }
     batch.forEach((item, i) => {
       const result = settled[i]!;
-      if (result.ok) item.resolve(result.outcome);
+      if (result.ok) item.resolve(result.result as never);
       else item.reject(result.error);
     });
   }

@@ -49,7 +49,8 @@ describe('logs under the paths most likely to leak', () => {
       zalo.script('sendMessage', { status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } });
       // A whole conversation on each channel (names, typed commune with a phone number).
       await runCitizens(fb, [{ channel: 'telegram', citizen: 1 }, { channel: 'zalo', citizen: 2 }, { channel: 'zalo', citizen: 3 }], { copies: 1 });
-      // A citizen who blocked the bot.
+      // A citizen who blocked the bot (once the replies above are out, so the failure is theirs).
+      await fb.idle(30_000);
       telegram.failNext('sendMessage', 1, { kind: 'blocked' });
       expect(await fb.post('telegram', telegramUpdate(4, 0, `Tôi là ${FULL_NAME}, số ${PHONE}`))).toBe(200);
       // Data deletion, a registration code, a phone number in free text.

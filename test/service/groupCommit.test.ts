@@ -105,6 +105,33 @@ describe('GroupCommit', () => {
     expect(committed(bad.eventId)).toBe(true);
   });
 
+  it('runs a batch without failures once; after a failure it runs the rest again, keeping each write once', async () => {
+    const { store, service, committed, make } = setup();
+    const calls = new Map<string, number>();
+    const turns = make({
+      handle(e) {
+        calls.set(e.userKey, (calls.get(e.userKey) ?? 0) + 1);
+        const outcome = service.handle(e);
+        if (e.userKey === 'bad') throw new Error('boom after writing');
+        return outcome;
+      },
+    });
+    await Promise.all(['o1', 'o2', 'o3'].map((u) => turns.handle(event(u, 'xin chào'))));
+    expect([...calls.values()]).toEqual([1, 1, 1]);
+
+    calls.clear();
+    const batch = [event('g1', 'xin chào'), event('bad', 'xin chào'), event('g2', 'xin chào')];
+    const results = await Promise.allSettled(batch.map((e) => turns.handle(e)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    // The first attempt stopped at the failing turn and was rolled back whole; the second ran the
+    // batch again turn by turn.
+    expect(Object.fromEntries(calls)).toEqual({ g1: 2, bad: 2, g2: 1 });
+    expect(batch.map((e) => committed(e.eventId))).toEqual([true, false, true]);
+    const replies = (chat: string) => store.pendingOutboxFor('telegram', chat).length;
+    expect([replies('g1'), replies('bad'), replies('g2')]).toEqual([replies('o1'), 0, replies('o1')]);
+    expect(replies('o1')).toBeGreaterThan(0);
+  });
+
   it('fails every turn of a batch whose transaction SQLite abandoned, commits none, and recovers', async () => {
     const { store, service, committed, make } = setup();
     const turns = make({

@@ -40,6 +40,27 @@ describe('the turn worker', () => {
     expect(inMain).not.toHaveBeenCalled();
   });
 
+  it('commits the outbox sender’s outcomes in the worker, and on the main thread while the worker is down', async () => {
+    h = await startTelegramBot({ factory: createTelegramChannel });
+    const worker = h.bot.turnWorker!;
+    const writesInMain = vi.spyOn(h.bot.store, 'applyOutboxWrites');
+    expect(await h.post(start(7002, 11))).toBe(200);
+    await h.idle();
+    expect(h.fake.sentTo(7002)).toHaveLength(1);
+    expect(h.bot.store.pendingOutboxFor('telegram', '7002')).toHaveLength(0);
+    expect(writesInMain).not.toHaveBeenCalled();
+
+    // A reply queued while no worker runs (the planner's reminders, the admin's broadcasts) is
+    // still marked sent, by this thread.
+    await worker.close();
+    h.bot.store.enqueue({ channel: 'telegram', chatId: '7002', personId: null, kind: 'reminder', payload: JSON.stringify({ kind: 'message', text: 'Nhắc hạn' }) }, new Date().toISOString());
+    h.bot.sender.wake();
+    await h.idle();
+    expect(h.fake.sentTo(7002)).toHaveLength(2);
+    expect(h.bot.store.pendingOutboxFor('telegram', '7002')).toHaveLength(0);
+    expect(writesInMain).toHaveBeenCalled();
+  });
+
   it('answers 500 for the turns a crashed worker held, restarts it, and processes each redelivery once', async () => {
     const fake = await FakeTelegramApi.start();
     h = await startTelegramBot({ factory: createTelegramChannel, fake });

@@ -37,7 +37,7 @@ export class TelegramTransport implements ChannelTransport {
 
   constructor(private readonly opts: TelegramTransportOptions) {}
 
-  async send(row: OutboxRow, payload: OutboxPayload, defer: DeferWrite = (write) => write()): Promise<SendOutcome> {
+  async send(row: OutboxRow, payload: OutboxPayload, defer: DeferWrite = (write) => this.opts.store.applyOutboxWrites([write])): Promise<SendOutcome> {
     const parsed = payloadSchema.safeParse(payload);
     if (!parsed.success) return { kind: 'failed', error: 'unreadable outbox payload' };
     const p = parsed.data;
@@ -63,7 +63,7 @@ export class TelegramTransport implements ChannelTransport {
         });
         if (part.replyMarkup) {
           const at = this.now().toISOString();
-          defer(() => this.opts.store.addTelegramKeyboard(chatId, sent.message_id, at));
+          defer({ op: 'telegramKeyboardAdded', chatId, messageId: sent.message_id, at });
         }
         if (i + 1 < rendered.parts.length) this.remember(row.id, i + 1);
       }
@@ -86,7 +86,7 @@ export class TelegramTransport implements ChannelTransport {
     for (const messageId of store.telegramKeyboards(chatId)) {
       try {
         await api.editMessageReplyMarkup(chatId, messageId, { reply_markup: { inline_keyboard: [] } });
-        defer(() => store.removeTelegramKeyboard(chatId, messageId));
+        defer({ op: 'telegramKeyboardRemoved', chatId, messageId });
       } catch (err) {
         if (isGrammyError(err, 429)) {
           return { kind: 'retry', afterMs: retryAfterMs(err), error: describeTelegramError(err, this.opts.token) };
@@ -94,7 +94,7 @@ export class TelegramTransport implements ChannelTransport {
         const outcome = sendOutcomeOf(err, this.opts.token);
         if (outcome.kind === 'failed' && outcome.unreachable) return outcome;
         if (outcome.kind === 'failed') {
-          defer(() => store.removeTelegramKeyboard(chatId, messageId));
+          defer({ op: 'telegramKeyboardRemoved', chatId, messageId });
         } else if (outcome.kind === 'retry') {
           logger.warn({ channel: TELEGRAM_CHANNEL, error: outcome.error }, 'could not remove an old keyboard; will retry with the next reply');
         }

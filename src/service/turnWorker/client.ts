@@ -3,7 +3,8 @@ import type pino from 'pino';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { InboundEvent } from '../conversation.ts';
-import type { FromWorker, ToWorker, TurnResult, TurnWorkerData } from './protocol.ts';
+import type { OutboxWrite } from '../../store/store.ts';
+import type { FromWorker, Job, ToWorker, TurnResult, TurnWorkerData } from './protocol.ts';
 
 export interface TurnWorkerOptions {
   config: Config;
@@ -14,7 +15,7 @@ export interface TurnWorkerOptions {
 const RESTART_DELAY_MS = 200;
 
 interface Waiting {
-  resolve: (r: { status: 'processed' | 'duplicate' }) => void;
+  resolve: (r: { status: 'processed' | 'duplicate' | 'written' }) => void;
   reject: (err: Error) => void;
 }
 
@@ -29,7 +30,7 @@ export class TurnWorker {
   private worker!: Worker;
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 1;
-  private outgoing: Array<{ id: number; event: InboundEvent }> = [];
+  private outgoing: Job[] = [];
   private scheduled = false;
   private closing: Promise<void> | undefined;
   private ready!: Promise<void>;
@@ -47,11 +48,24 @@ export class TurnWorker {
   }
 
   handle(event: InboundEvent): Promise<{ status: 'processed' | 'duplicate' }> {
+    return this.submit((id) => ({ id, event })) as Promise<{ status: 'processed' | 'duplicate' }>;
+  }
+
+  /**
+   * Commits the outbox sender's outcomes with the worker's next batch. Rejects when the worker is
+   * not running or died before answering (whether they were committed is then unknown: they may
+   * be written again, which changes nothing).
+   */
+  async commitWrites(writes: OutboxWrite[]): Promise<void> {
+    if (writes.length > 0) await this.submit((id) => ({ id, writes }));
+  }
+
+  private submit(job: (id: number) => Job): Promise<{ status: 'processed' | 'duplicate' | 'written' }> {
     if (this.closing) return Promise.reject(new Error('turn worker closing'));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
-      this.outgoing.push({ id, event });
+      this.outgoing.push(job(id));
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.send());

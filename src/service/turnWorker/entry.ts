@@ -40,12 +40,12 @@ try {
       return close();
     }
     inFlight++;
-    // Every turn of one message joins the same group commit (up to its batch size).
+    // Every job of one message joins the same group commit (up to its batch size).
     void Promise.all(
-      m.turns.map(({ id, event }) =>
-        turns.handle(event).then(
-          (outcome): TurnResult => ({ id, status: outcome.status }),
-          (err: unknown): TurnResult => ({ id, error: err instanceof Error ? err.name : 'unknown error' }),
+      m.turns.map((job) =>
+        ('event' in job ? turns.handle(job.event) : turns.run(() => store.applyOutboxWrites(job.writes)).then(() => ({ status: 'written' as const }))).then(
+          (outcome): TurnResult => ({ id: job.id, status: outcome.status }),
+          (err: unknown): TurnResult => ({ id: job.id, error: err instanceof Error ? err.name : 'unknown error' }),
         ),
       ),
     ).then((results) => {

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.ts';
+import type { OutboxWrite } from '../../store/store.ts';
 import type { InboundEvent } from '../conversation.ts';
 
 /** What the main thread and the turn worker say to each other (structured clone, no functions). */
@@ -11,9 +12,12 @@ export interface TurnWorkerData {
   logLevel: string;
 }
 
-export type ToWorker = { type: 'turns'; turns: Array<{ id: number; event: InboundEvent }> } | { type: 'close' };
+/** `writes`: the outbox sender's outcomes, committed with the next batch of turns. */
+export type Job = { id: number; event: InboundEvent } | { id: number; writes: OutboxWrite[] };
 
-export type TurnResult = { id: number; status: 'processed' | 'duplicate' } | { id: number; error: string };
+export type ToWorker = { type: 'turns'; turns: Job[] } | { type: 'close' };
+
+export type TurnResult = { id: number; status: 'processed' | 'duplicate' | 'written' } | { id: number; error: string };
 
 export type FromWorker =
   | { type: 'ready' }
