@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BenchChild, startChild } from './lib/children.ts';
+import { processCpuMs } from './lib/cpu.ts';
 import { CitizenPool, telegramLoad } from './lib/load.ts';
 import { median, type RunFigures, ratio, table } from './lib/stats.ts';
 
@@ -18,8 +19,10 @@ import { median, type RunFigures, ratio, table } from './lib/stats.ts';
  * compares contenders that saw the same disk. A contender waiting for its slice is frozen
  * (SIGSTOP), so its background work (xhht-bot's outbox sender) does not slow the one measured.
  * A slice is a number of requests (its contender's last rate × the slice length), not a duration:
- * autocannon then waits for every answer, so no request is left half-done across a freeze, and a
- * citizen's next turn never overtakes the previous one.
+ * the load client then waits for every answer, so no request is left half-done across a freeze, and
+ * a citizen's next turn never overtakes the previous one. Besides throughput, each contender's own
+ * CPU time per turn is measured (its process, all threads): the cost of a turn, which noise from
+ * other tenants of the machine moves much less than turns per second.
  */
 
 export const TOKEN = '123456:BENCH-token_abcdefghijklmnop';
@@ -99,11 +102,21 @@ function aggregate(runs: RunFigures[]): RunFigures {
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     errors: runs.reduce((a, r) => a + (r.errors ?? 0), 0),
+    ...(runs.every((r) => r.cpuMs !== undefined) ? { cpuMs: runs.reduce((a, r) => a + r.cpuMs!, 0) } : {}),
   };
 }
 
+/** Runs a slice and adds the CPU time the contender's process used during it. */
+async function withCpu(pid: number | undefined, slice: () => Promise<RunFigures>): Promise<RunFigures> {
+  const before = processCpuMs(pid);
+  const r = await slice();
+  const after = processCpuMs(pid);
+  return before === undefined || after === undefined ? r : { ...r, cpuMs: after - before };
+}
+
 function render(o: TurnsOptions, f: Record<Name, RunFigures>, slices: Record<Name, RunFigures[]>): string {
-  const row = (name: Name) => [LABELS[name], f[name].turnsPerSecond, f[name].p50Ms, f[name].p99Ms, f[name].turns, f[name].errors ?? 0];
+  const cpu = (name: Name) => (f[name].cpuMs === undefined ? '—' : Math.round((f[name].cpuMs! * 1000) / f[name].turns));
+  const row = (name: Name) => [LABELS[name], f[name].turnsPerSecond, f[name].p50Ms, f[name].p99Ms, cpu(name), f[name].turns, f[name].errors ?? 0];
   /** Spread of the ratio over the rounds (same disk conditions within a round). */
   const spread = (a: Name, b: Name) => {
     const rs = slices[a].map((s, i) => s.turnsPerSecond / (slices[b][i]?.turnsPerSecond ?? NaN)).filter(Number.isFinite);
@@ -112,13 +125,16 @@ function render(o: TurnsOptions, f: Record<Name, RunFigures>, slices: Record<Nam
   return [
     `Turns per second, end to end: Công dân học tập flow, ${o.connections} connections on 127.0.0.1, synchronous=FULL + WAL,`,
     `${o.rounds} rounds × ${o.sliceSeconds} s per contender in rotating order after ${o.warmupSeconds} s warm-up (latencies: median of the rounds)`,
-    table([['contender', 'turns/s', 'p50 ms', 'p99 ms', 'turns', 'errors'], row('ours'), row('peer'), row('floor')]),
+    table([['contender', 'turns/s', 'p50 ms', 'p99 ms', 'CPU µs/turn', 'turns', 'errors'], row('ours'), row('peer'), row('floor')]),
     '',
     table([
       ['', '/ peer', 'per round', '/ floor', 'per round'],
       ['xhht-bot', ratio(f.ours.turnsPerSecond, f.peer.turnsPerSecond), spread('ours', 'peer'), ratio(f.ours.turnsPerSecond, f.floor.turnsPerSecond), spread('ours', 'floor')],
       ['target', '≥ 5×', '', '≥ 0.7×', ''],
     ]),
+    ...(typeof cpu('ours') === 'number' && typeof cpu('peer') === 'number'
+      ? ['', `CPU per turn, relative to xhht-bot: the peer ${ratio(cpu('peer') as number, cpu('ours') as number)}, the floor ${ratio(cpu('floor') as number, cpu('ours') as number)}.`]
+      : []),
   ].join('\n');
 }
 
@@ -127,7 +143,7 @@ async function floorContender(db: string): Promise<Contender> {
   return {
     name: 'floor',
     freeze: (frozen) => child.freeze(frozen),
-    slice: (seconds) => child.run<RunFigures>({ seconds }),
+    slice: (seconds) => withCpu(child.process.pid, () => child.run<RunFigures>({ seconds })),
     stop: () => child.stop(),
   };
 }
@@ -152,7 +168,7 @@ async function serverContender(o: TurnsOptions, name: Name, script: string, db: 
     freeze: (frozen) => child.freeze(frozen),
     async slice(seconds) {
       const amount = Math.max(o.connections * 5, Math.round(rate * seconds));
-      const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount, firstCitizen: 0, firstUpdateId: 1, pool });
+      const r = await withCpu(child.process.pid, () => telegramLoad({ url, secret: SECRET, connections: o.connections, amount, firstCitizen: 0, firstUpdateId: 1, pool }));
       next += amount;
       answered += r.turns;
       rate = r.turnsPerSecond;

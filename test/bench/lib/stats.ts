@@ -6,6 +6,8 @@ export interface RunFigures {
   p50Ms: number;
   p99Ms: number;
   errors?: number;
+  /** CPU time the contender's process used (all threads), where it could be measured. */
+  cpuMs?: number;
 }
 
 export function percentile(sorted: number[], p: number): number {
