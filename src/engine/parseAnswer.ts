@@ -113,14 +113,37 @@ export function parseAnswer(
 
 const COMMUNE_PREFIX = /^(xa|phuong|dac khu|thi tran|p|x)\.? /;
 
+/** A commune name folded, with and without its "Xã"/"Phường" prefix. */
+interface FoldedCommune {
+  commune: Commune;
+  folded: string;
+  bare: string;
+}
+
+/** The list of communes in force stays the same for a process: fold its names once, not per answer. */
+const foldedLists = new WeakMap<readonly Commune[], FoldedCommune[]>();
+
+function foldedCommunes(communes: readonly Commune[]): FoldedCommune[] {
+  let list = foldedLists.get(communes);
+  if (!list) {
+    list = communes.map((commune) => {
+      const folded = fold(commune.name);
+      return { commune, folded, bare: folded.replace(COMMUNE_PREFIX, '') };
+    });
+    foldedLists.set(communes, list);
+  }
+  return list;
+}
+
 /** "Phường Trung Tâm", "phuong trung tam", "Trung Tâm", "P. Trung Tâm" → the commune's code. */
 function matchCommune(raw: string, communes: Commune[]): ParsedAnswer {
   const f = fold(raw);
   if (f === '') return { ok: false, problem: 'Vui lòng gõ tên xã, phường hoặc đặc khu.' };
   if (communes.length === 0) return { ok: true, answer: { raw, value: raw } };
-  const bare = (s: string) => fold(s).replace(COMMUNE_PREFIX, '');
-  const exact = communes.filter((c) => fold(c.name) === f || bare(c.name) === bare(raw));
-  const found = exact.length > 0 ? exact : communes.filter((c) => bare(c.name).includes(bare(raw)) && bare(raw).length >= 3);
+  const bareRaw = f.replace(COMMUNE_PREFIX, '');
+  const named = foldedCommunes(communes);
+  const exact = named.filter((c) => c.folded === f || c.bare === bareRaw);
+  const found = (exact.length > 0 ? exact : bareRaw.length >= 3 ? named.filter((c) => c.bare.includes(bareRaw)) : []).map((c) => c.commune);
   if (found.length === 1) return { ok: true, answer: { raw, value: found[0]!.code } };
   if (found.length > 1) {
     const list = found.slice(0, 6).map((c) => c.name).join('; ');
