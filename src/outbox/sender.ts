@@ -124,7 +124,7 @@ export class OutboxSender {
   }
 
   private async sendOne(transport: ChannelTransport, row: OutboxRow): Promise<void> {
-    const { store, logger } = this.opts;
+    const { logger } = this.opts;
     const defer: DeferWrite = (write) => void this.queued.push(write);
     let outcome: SendOutcome;
     try {
