@@ -99,9 +99,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
     transports: channels.map((c) => c.transport),
     logger,
     pollMs: config.outboxPollMs,
-    // Outcomes ride with the worker's next batch; while it is down (or died holding them) they are
-    // written here. Written twice, they do no harm (the same marks; a retry counts one attempt more).
-    ...(worker ? { commitWrites: (writes) => worker.commitWrites(writes).catch(() => store.transaction(() => store.applyOutboxWrites(writes))) } : {}),
+    ...(worker ? { commitWrites: (writes) => worker.commitWrites(writes) } : {}),
   });
 
   const app = createHttpApp({

@@ -34,9 +34,11 @@ export interface SenderOptions {
   maxAttempts?: number;
   now?: () => Date;
   /**
-   * Commits the outcomes of a round of sends (in one transaction, by default on `store`). With a
-   * turn worker they join its next group commit: this thread then never waits for the write lock
-   * (held by a batch of turns for milliseconds) while it should be reading webhooks.
+   * Commits the outcomes of a round of sends elsewhere than in a transaction on `store` (the turn
+   * worker: they join its next group commit, so this thread never waits for the write lock, held by
+   * a batch of turns for milliseconds, while it should be reading webhooks). When it rejects (the
+   * worker is down, or died holding them), they are written on `store`: written twice, they do no
+   * harm (the same marks; a retry counts one attempt more).
    */
   commitWrites?: (writes: OutboxWrite[]) => Promise<void>;
 }
@@ -169,15 +171,11 @@ export class OutboxSender {
     return this.flushed;
   }
 
-  private commitWrites(writes: OutboxWrite[]): Promise<void> {
-    if (this.opts.commitWrites) return this.opts.commitWrites(writes);
+  private async commitWrites(writes: OutboxWrite[]): Promise<void> {
     const { store } = this.opts;
-    try {
-      store.transaction(() => store.applyOutboxWrites(writes));
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const here = () => store.transaction(() => store.applyOutboxWrites(writes));
+    if (this.opts.commitWrites) await this.opts.commitWrites(writes).catch(here);
+    else here();
   }
 
   private now(): Date {

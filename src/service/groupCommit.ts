@@ -30,9 +30,9 @@ interface Pending {
  * BEGIN IMMEDIATE … COMMIT. A batch first runs without savepoints; if a turn throws, that attempt is
  * rolled back whole and the batch runs again with each turn in its own SAVEPOINT, so the failing turn
  * is rolled back alone and the others commit (a turn is a synchronous function of the database and
- * its event, so running it again is safe). A promise settles only after the COMMIT that holds its turn returned, so a webhook that awaits it
- * answers 200 only for durable turns — the guarantee of the unbatched path, at a fraction of the
- * fsyncs.
+ * its event, so running it again is safe). A promise settles only after the COMMIT that holds its
+ * turn returned, so a webhook that awaits it answers 200 only for durable turns — the guarantee of
+ * the unbatched path, at a fraction of the fsyncs.
  */
 export class GroupCommit {
   private queue: Pending[] = [];

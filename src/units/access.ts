@@ -7,7 +7,10 @@ import type { Unit } from './types.ts';
  * the registration message match the menu), then every citizen flow.
  */
 export function flowsForPerson(store: Store, flows: Flow[], person: PersonRow | undefined): Flow[] {
-  const unit = person ? unitOfPerson(store, person.id) : undefined;
+  return flowsForUnit(flows, person ? unitOfPerson(store, person.id) : undefined);
+}
+
+function flowsForUnit(flows: Flow[], unit: Unit | undefined): Flow[] {
   const unitFlows = unit ? flows.filter((f) => unitFlowApplies(f, unit)) : [];
   return [...unitFlows, ...flows.filter((f) => f.audience === 'citizen')];
 }
@@ -30,8 +33,7 @@ function contextOfUnit(unit: Unit | undefined): Record<string, string> {
 /** What a person may start and the facts unit flows branch on, from one look-up of their unit. */
 export function accessForPerson(store: Store, flows: Flow[], person: PersonRow | undefined): { flows: Flow[]; context: Record<string, string> } {
   const unit = person ? unitOfPerson(store, person.id) : undefined;
-  const unitFlows = unit ? flows.filter((f) => unitFlowApplies(f, unit)) : [];
-  return { flows: [...unitFlows, ...flows.filter((f) => f.audience === 'citizen')], context: contextOfUnit(unit) };
+  return { flows: flowsForUnit(flows, unit), context: contextOfUnit(unit) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { loadFlowsOrThrow } from '../../flow/load.ts';
 import { loggerOptions } from '../../log.ts';
 import { Store } from '../../store/store.ts';
 import { GroupCommit } from '../groupCommit.ts';
-import type { FromWorker, ToWorker, TurnResult, TurnWorkerData } from './protocol.ts';
+import type { FromWorker, Job, ToWorker, TurnResult, TurnWorkerData } from './protocol.ts';
 
 /**
  * The turn worker: its own SQLite connection, the same flows and domain as the main thread, and the
@@ -24,6 +24,9 @@ try {
   // The outbox sender lives in the main thread: it is woken by the 'done' message.
   const { service } = createDomain({ config, store, flows, logger });
   const turns = new GroupCommit({ store, service });
+  // A turn, or the outbox sender's outcomes: both join the next group commit.
+  const run = (job: Job): Promise<{ status: 'processed' | 'duplicate' | 'written' }> =>
+    'event' in job ? turns.handle(job.event) : turns.run(() => store.applyOutboxWrites(job.writes)).then(() => ({ status: 'written' }));
   let inFlight = 0;
   let closing = false;
 
@@ -43,7 +46,7 @@ try {
     // Every job of one message joins the same group commit (up to its batch size).
     void Promise.all(
       m.turns.map((job) =>
-        ('event' in job ? turns.handle(job.event) : turns.run(() => store.applyOutboxWrites(job.writes)).then(() => ({ status: 'written' as const }))).then(
+        run(job).then(
           (outcome): TurnResult => ({ id: job.id, status: outcome.status }),
           (err: unknown): TurnResult => ({ id: job.id, error: err instanceof Error ? err.name : 'unknown error' }),
         ),
