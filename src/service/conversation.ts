@@ -82,20 +82,33 @@ export class ConversationService {
       const found = store.findPerson(event.channel, event.userKey);
       if (found) store.touchPerson(found.id, nowIso);
       const sent: Output[] = [];
-      const reply = (outputs: Output[]) => {
-        this.enqueue(event, outputs, store.findPerson(event.channel, event.userKey)?.id ?? null, nowIso);
-        sent.push(...outputs);
-      };
-      const runEngine = (input?: Input) => {
-        sent.push(...this.runEngine(input ? { ...event, input } : event, now, store.findPerson(event.channel, event.userKey)).outputs);
+      // Bound methods, not closures: tsx names every closure it sees bound to a name, per turn.
+      const context: InterceptContext = {
+        event,
+        person: found,
+        store,
+        now,
+        flows: this.deps.flows,
+        reply: this.replyFromInterceptor.bind(this, event, sent),
+        runEngine: this.engineFromInterceptor.bind(this, event, sent),
       };
       for (const intercept of this.deps.interceptors ?? []) {
-        if (intercept({ event, person: found, store, now, flows: this.deps.flows, reply, runEngine })) {
+        if (intercept(context)) {
           return { status: 'processed', outputs: sent, personId: store.findPerson(event.channel, event.userKey)?.id ?? null };
         }
       }
       return { status: 'processed', ...this.runEngine(event, now, found) };
     });
+  }
+
+  private replyFromInterceptor(event: InboundEvent, sent: Output[], outputs: Output[]): void {
+    this.enqueue(event, outputs, this.deps.store.findPerson(event.channel, event.userKey)?.id ?? null, event.receivedAt.toISOString());
+    sent.push(...outputs);
+  }
+
+  private engineFromInterceptor(event: InboundEvent, sent: Output[], input?: Input): void {
+    const person = this.deps.store.findPerson(event.channel, event.userKey);
+    sent.push(...this.runEngine(input ? { ...event, input } : event, event.receivedAt, person).outputs);
   }
 
   /** One engine turn for the event's person, with its effects and replies (inside the open transaction). */

@@ -109,7 +109,8 @@ export class DashboardStore {
           AND (r.status = 'cancelled' OR (r.status = 'in_progress' AND r.updated_at < @staleBefore))
           AND ${COMMUNE_SCOPE}
         GROUP BY a.question_id`),
-      chatRecent: db.prepare('SELECT * FROM outbox WHERE channel = ? AND chat_id = ? ORDER BY id DESC LIMIT ?'),
+      // The channel is written out, not bound: only then can SQLite use the web chat's partial index.
+      webChatRecent: db.prepare("SELECT * FROM outbox WHERE channel = 'web' AND chat_id = ? ORDER BY id DESC LIMIT ?"),
     };
   }
 
@@ -164,8 +165,8 @@ export class DashboardStore {
     return this.s.dropOff.all(p) as CountRow[];
   }
 
-  /** The latest outbox rows of one chat, oldest first: the web chat's transcript. */
-  recentChat(channel: string, chatId: string, limit: number): OutboxRow[] {
-    return (this.s.chatRecent.all(channel, chatId, limit) as OutboxRow[]).reverse();
+  /** The latest outbox rows of one web chat, oldest first: its transcript. */
+  webChatRecent(chatId: string, limit: number): OutboxRow[] {
+    return (this.s.webChatRecent.all(chatId, limit) as OutboxRow[]).reverse();
   }
 }

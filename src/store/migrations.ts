@@ -371,4 +371,12 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX outbox_failed ON outbox(channel, next_attempt_at) WHERE status = 'failed';
   CREATE INDEX outbox_chat ON outbox(channel, chat_id, status, id);
   `,
+  // 10: per-chat order only asks for a chat's pending messages, yet outbox_chat held every message
+  // ever sent, and each send moved its entry. Pending ones now get an index of their own, which
+  // stays a few pages small; the web chat's transcript keeps an index over its own channel.
+  `
+  DROP INDEX outbox_chat;
+  CREATE INDEX outbox_pending_chat ON outbox(channel, chat_id, id) WHERE status = 'pending';
+  CREATE INDEX outbox_web_chat ON outbox(chat_id, id) WHERE channel = 'web';
+  `,
 ];

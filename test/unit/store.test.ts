@@ -65,6 +65,35 @@ describe('store', () => {
     store.close();
   });
 
+  it('migration 10: per-chat order, failing a chat and the web transcript each read a small partial index', () => {
+    const store = new Store(tempDb());
+    const planOf = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    expect(planOf("SELECT * FROM outbox WHERE channel = 'telegram' AND chat_id = 'c' AND status = 'pending' ORDER BY id")).toMatch(/outbox_pending_chat/);
+    expect(planOf("UPDATE outbox SET status = 'failed' WHERE channel = 'telegram' AND chat_id = 'c' AND status = 'pending'")).toMatch(/outbox_pending_chat/);
+    // The sender's due query: its "no older pending message in this chat" check.
+    const due = planOf(
+      "SELECT o.* FROM outbox o WHERE o.channel = 'telegram' AND o.status = 'pending' AND o.next_attempt_at <= 'z' AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel AND p.chat_id = o.chat_id AND p.status = 'pending' AND p.id < o.id) ORDER BY o.next_attempt_at, o.id LIMIT 16",
+    );
+    expect(due).toMatch(/outbox_due/);
+    expect(due).toMatch(/outbox_pending_chat/);
+    expect(planOf("SELECT * FROM outbox WHERE channel = 'web' AND chat_id = 'c' ORDER BY id DESC LIMIT 20")).toMatch(/outbox_web_chat/);
+
+    // Read through each index: the pending one answers for pending messages, the web one for the web chat.
+    const id = (chat: string, channel = 'telegram') => {
+      store.enqueue({ channel, chatId: chat, personId: null, payload: '{}' }, 't1');
+      return (store.db.prepare('SELECT MAX(id) AS id FROM outbox').get() as { id: number }).id;
+    };
+    const sent = id('c1');
+    id('c1');
+    id('w1', 'web');
+    store.transaction(() => store.applyOutboxWrites([{ op: 'sent', id: sent, at: 't2' }]));
+    const entries = (index: string) => (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox INDEXED BY ${index} WHERE ${index === 'outbox_web_chat' ? "channel = 'web' AND chat_id > ''" : "channel > '' AND chat_id > '' AND status = 'pending'"}`).get() as { n: number }).n;
+    expect(entries('outbox_pending_chat')).toBe(2);
+    expect(entries('outbox_web_chat')).toBe(1);
+    expect(store.dueOutbox('telegram', 'z', 10).map((r) => r.id)).toEqual([sent + 1]);
+    store.close();
+  });
+
   it('refuses a database newer than the program', () => {
     const path = tempDb();
     const db = new Database(path);

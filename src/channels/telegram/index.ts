@@ -134,8 +134,11 @@ export class TelegramChannel implements Channel {
     return this.finish(n, n.event ? (await this.deps.commitTurn(n.event)).status : 'ignored');
   }
 
+  /** Made once: a closure per update cost each one a call to tsx's name helper. */
+  private readonly lookupToken = (token: string) => this.deps.store.telegramCallback(token);
+
   private normalise(json: unknown) {
-    const n = normaliseUpdate(json, { receivedAt: new Date(), lookupToken: (t) => this.deps.store.telegramCallback(t) });
+    const n = normaliseUpdate(json, { receivedAt: new Date(), lookupToken: this.lookupToken });
     if (!n.ok) this.deps.logger.debug({ channel: TELEGRAM_CHANNEL, reason: n.reason }, 'not a telegram update');
     return n;
   }

@@ -69,7 +69,7 @@ export function registerChatRoutes(app: Hono, deps: WebDeps): void {
       chatId = newChatId();
       setChatCookie(c, chatId);
     }
-    const rows = dashboard.recentChat(WEB_CHANNEL, chatId, TRANSCRIPT_LENGTH);
+    const rows = dashboard.webChatRecent(chatId, TRANSCRIPT_LENGTH);
     const nowIso = clock(deps).toISOString();
     for (const row of rows) if (row.status === 'pending') deps.store.markSent(row.id, nowIso);
     const error = ERRORS[c.req.query('loi') ?? ''];
