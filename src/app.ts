@@ -10,6 +10,7 @@ import { startHttpServer } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { OutboxSender } from './outbox/sender.ts';
 import { createHealthReport } from './ops/health.ts';
+import { InboxSweeper } from './ops/inboxSweep.ts';
 import { stopAccepting, withDeadline } from './ops/shutdown.ts';
 import { ConversationService, type InboundEvent, type InboundOutcome, type Interceptor } from './service/conversation.ts';
 import { GroupCommit } from './service/groupCommit.ts';
@@ -122,6 +123,8 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
   sender.start();
   for (const c of channels) await c.start();
   reminders?.planner.start();
+  const inboxSweep = new InboxSweeper({ store, logger, retentionDays: config.inboxRetentionDays });
+  inboxSweep.start();
   logger.info({ port, host: config.host, flows: flows.length, channels: channels.map((c) => c.name) }, 'xhht-bot started');
 
   let stopping: Promise<void> | undefined;
@@ -130,6 +133,7 @@ export async function startBot(config: Config, logger: Logger, channelFactories:
       // Keep-alive webhook connections would hold close() open forever (see ops/shutdown.ts).
       await stopAccepting(server, { graceMs: 2500 });
       await reminders?.planner.stop();
+      inboxSweep.stop();
       for (const c of channels) await c.stop();
       await worker?.close();
       // A send stuck on a silent platform must not hold the exit: it is sent again after restart.

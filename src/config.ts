@@ -126,6 +126,7 @@ const envSchema = z.object({
   OUTBOX_POLL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(60_000).default(250)),
   LOCAL_CHAT_ON_START: bool(true),
   TURN_WORKER: bool(true),
+  INBOX_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(3650).default(7)),
   REMINDERS_ENABLED: bool(true),
   REMINDERS_INTERVAL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1000).max(3_600_000).default(60_000)),
 
@@ -167,6 +168,8 @@ export interface Config {
   localChatOnStart: boolean;
   /** Webhook turns run on a worker thread with its own connection (see src/service/turnWorker/). */
   turnWorker: boolean;
+  /** Days an inbound event's dedupe record is kept (platforms redeliver for a day at most). */
+  inboxRetentionDays: number;
   /** Deadline reminders (calendar: DATA_DIR/deadlines.yaml): on/off and how often the planner runs. */
   reminders: { enabled: boolean; intervalMs: number };
   telegram:
@@ -226,6 +229,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     outboxPollMs: e.OUTBOX_POLL_MS,
     localChatOnStart: e.LOCAL_CHAT_ON_START,
     turnWorker: e.TURN_WORKER,
+    inboxRetentionDays: e.INBOX_RETENTION_DAYS,
     reminders: { enabled: e.REMINDERS_ENABLED, intervalMs: e.REMINDERS_INTERVAL_MS },
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

@@ -12,6 +12,12 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** Where the inbox sweep stands: the key of the last dedupe record it read. */
+export interface InboxKey {
+  channel: string;
+  eventId: string;
+}
+
 export interface PersonRow {
   id: number;
   channel: string;
@@ -168,6 +174,19 @@ export class Store {
 
   hasInbound(channel: string, eventId: string): boolean {
     return this.stmts.inboxHas.get(channel, eventId) !== undefined;
+  }
+
+  /**
+   * One step of the inbox sweep: reads up to `limit` dedupe records after `after` in key order and
+   * deletes those received before `before`. `next` is where the following step starts; undefined
+   * once the sweep has reached the end (it then starts again from the beginning).
+   */
+  sweepInbox(after: InboxKey | undefined, before: string, limit: number): { deleted: number; next: InboxKey | undefined } {
+    const page = this.stmts.inboxPage.all(after?.channel ?? '', after?.eventId ?? '', limit) as Array<{ channel: string; event_id: string; received_at: string }>;
+    const old = page.filter((r) => r.received_at < before);
+    if (old.length > 0) this.transaction(() => old.forEach((r) => this.stmts.inboxDelete.run(r.channel, r.event_id)));
+    const last = page.length === limit ? page[page.length - 1] : undefined;
+    return { deleted: old.length, next: last && { channel: last.channel, eventId: last.event_id } };
   }
 
   // --- people, consent, sessions -----------------------------------------------------------
@@ -411,6 +430,8 @@ function prepare(db: Database.Database) {
     ping: db.prepare('SELECT 1 AS ok'),
     inboxInsert: db.prepare('INSERT OR IGNORE INTO inbox (channel, event_id, received_at) VALUES (?, ?, ?)'),
     inboxHas: db.prepare('SELECT 1 FROM inbox WHERE channel = ? AND event_id = ?'),
+    inboxPage: db.prepare('SELECT channel, event_id, received_at FROM inbox WHERE (channel, event_id) > (?, ?) ORDER BY channel, event_id LIMIT ?'),
+    inboxDelete: db.prepare('DELETE FROM inbox WHERE channel = ? AND event_id = ?'),
     personFind: db.prepare('SELECT * FROM people WHERE channel = ? AND external_id = ?'),
     personGet: db.prepare('SELECT * FROM people WHERE id = ?'),
     personInsert: db.prepare('INSERT INTO people (channel, external_id, created_at, last_inbound_at) VALUES (?, ?, ?, ?)'),

@@ -4,20 +4,22 @@ import { ConfigError, parseConfig } from '../../src/config.ts';
 describe('config', () => {
   it('has embedded defaults for a fresh machine', () => {
     const c = parseConfig({});
-    expect(c).toMatchObject({ dbPath: 'data/xhht.sqlite', port: 8080, host: '127.0.0.1', flowsDir: 'flows', dbSynchronous: 'FULL' });
+    expect(c).toMatchObject({ dbPath: 'data/xhht.sqlite', port: 8080, host: '127.0.0.1', flowsDir: 'flows', dbSynchronous: 'FULL', inboxRetentionDays: 7 });
     expect(c.telegram).toBeUndefined();
     expect(c.zalo).toBeUndefined();
   });
 
   it('names each bad variable', () => {
     try {
-      parseConfig({ PORT: 'eighty', DB_SYNCHRONOUS: 'OFF' });
+      parseConfig({ PORT: 'eighty', DB_SYNCHRONOUS: 'OFF', INBOX_RETENTION_DAYS: '1' });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const msg = (e as Error).message;
       expect(msg).toContain('PORT:');
       expect(msg).toContain('DB_SYNCHRONOUS:');
+      // A day would let a platform's redelivery through as a new message.
+      expect(msg).toContain('INBOX_RETENTION_DAYS:');
     }
   });
 
