@@ -8,18 +8,29 @@ const YES_WORDS = ['co', 'c', 'yes', 'y', 'dung', 'u', 'uh', 'um', 'da co', 'roi
 const NO_WORDS = ['khong', 'k', 'ko', 'kg', 'kh', 'no', 'n', 'chua', 'sai', 'khong co', 'chua co'];
 
 const YES_NO: readonly Choice[] = Object.freeze([Object.freeze({ id: 'yes', label: 'Có' }), Object.freeze({ id: 'no', label: 'Không' })]);
-const optionChoices = new WeakMap<Question, readonly Choice[]>();
+/** A question's choices, and their labels by id (what an answer shows). */
+interface ChoiceSet {
+  choices: readonly Choice[];
+  labels: ReadonlyMap<unknown, string>;
+}
+const YES_NO_SET: ChoiceSet = { choices: YES_NO, labels: new Map(YES_NO.map((c) => [c.id, c.label])) };
+const optionChoices = new WeakMap<Question, ChoiceSet>();
 
 /** A question's choices, built once per question (the summary asks for every question's). */
 export function choicesOf(q: Question): readonly Choice[] | undefined {
-  if (q.type === 'yesno') return YES_NO;
+  return choiceSetOf(q)?.choices;
+}
+
+function choiceSetOf(q: Question): ChoiceSet | undefined {
+  if (q.type === 'yesno') return YES_NO_SET;
   if (q.type !== 'single') return undefined;
-  let choices = optionChoices.get(q);
-  if (!choices) {
-    choices = Object.freeze(q.options.map((o) => Object.freeze({ id: o.id, label: o.label })));
-    optionChoices.set(q, choices);
+  let set = optionChoices.get(q);
+  if (!set) {
+    const choices = Object.freeze(q.options.map((o) => Object.freeze({ id: o.id, label: o.label })));
+    set = { choices, labels: new Map(choices.map((c) => [c.id, c.label])) };
+    optionChoices.set(q, set);
   }
-  return choices;
+  return set;
 }
 
 function aliasesOf(q: Question, optionId: string): string[] {
@@ -156,9 +167,10 @@ function matchCommune(raw: string, communes: Commune[]): ParsedAnswer {
 
 /** How an answer reads back in a summary. */
 export function displayAnswer(q: Question, answer: AnswerValue): string {
-  const choices = choicesOf(q);
-  if (choices) {
-    const label = choices.find((c) => c.id === answer.value)?.label ?? answer.raw;
+  // A map, not a search: the summary shows every answer, and runs as cold code.
+  const labels = choiceSetOf(q)?.labels;
+  if (labels) {
+    const label = labels.get(answer.value) ?? answer.raw;
     return answer.raw.startsWith(label) ? answer.raw : label;
   }
   if (typeof answer.value === 'number') {

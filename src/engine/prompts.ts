@@ -1,7 +1,7 @@
 import type { Flow, Question } from '../flow/schema.ts';
 import * as msg from './messages.ts';
 import { answerHint, choicesOf, displayAnswer } from './parseAnswer.ts';
-import { expectedCount, type Facts, questionText, visibleQuestions } from './path.ts';
+import { evaluate, expectedCount, type Facts, questionText, visibleQuestions } from './path.ts';
 import type { FlowSession, Output } from './types.ts';
 import { formatNumberVi } from './vietnamese.ts';
 
@@ -38,11 +38,16 @@ export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string)
   const lines: string[] = [];
   if (prefix) lines.push(prefix, '');
   lines.push(msg.summaryHeader(flow));
-  visibleQuestions(flow, facts).forEach((q, i) => {
+  // One plain loop over what was prepared per question: the summary is built once per self-check,
+  // so it always runs as cold code, where every closure, lookup and search costs several times more.
+  let n = 0;
+  for (const line of summaryLinesOf(flow)) {
+    const q = line.question;
+    if (q.when && !evaluate(q.when, facts)) continue;
     const a = session.answers[q.id];
-    const label = q.short ?? summaryLabel(q, facts);
-    lines.push(`${i + 1}. ${label}: ${a ? displayAnswer(q, a) : '(chưa trả lời)'}`);
-  });
+    const label = line.label ?? shorten(questionText(q, facts), 70);
+    lines.push(`${++n}. ${label}: ${a === undefined ? '(chưa trả lời)' : displayAnswer(q, a)}`);
+  }
   lines.push('', msg.summaryFooter);
   return { kind: 'message', text: lines.join('\n'), choices: msg.summaryChoices, scope: 'confirm' };
 }
@@ -75,17 +80,21 @@ export function introText(flow: Flow): string {
   return `${flow.title}\n${flow.intro.trim()}${provisional}\nGồm khoảng ${formatNumberVi(count)} câu hỏi. Anh/Chị có thể dừng bất cứ lúc nào và quay lại sau; các câu đã trả lời được lưu lại.`;
 }
 
-const plainLabels = new WeakMap<Question, string>();
+interface SummaryLine {
+  question: Question;
+  /** The line's label, unless the question's wording varies with earlier answers. */
+  label: string | undefined;
+}
 
-/** A question's line label in the summary; computed once per question unless its wording varies. */
-function summaryLabel(q: Question, facts: Facts): string {
-  if (q.variants?.length) return shorten(questionText(q, facts), 70);
-  let label = plainLabels.get(q);
-  if (label === undefined) {
-    label = shorten(q.text, 70);
-    plainLabels.set(q, label);
+const summaryLines = new WeakMap<Flow, SummaryLine[]>();
+
+function summaryLinesOf(flow: Flow): SummaryLine[] {
+  let lines = summaryLines.get(flow);
+  if (!lines) {
+    lines = flow.questions.map((q) => ({ question: q, label: q.short ?? (q.variants?.length ? undefined : shorten(q.text, 70)) }));
+    summaryLines.set(flow, lines);
   }
-  return label;
+  return lines;
 }
 
 function shorten(s: string, max: number): string {

@@ -114,8 +114,12 @@ function readNodeBody(incoming: IncomingMessage, maxBytes: number): Promise<Buff
       })
       .on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
       .on('error', reject)
-      // A client that hangs up mid-body: no 'end' will come (after 'end' this changes nothing).
-      .on('close', () => reject(new Error('request closed before its body ended')));
+      // A client that hung up mid-body: no 'end' will come (Node also reports it as an 'error').
+      // Every request closes, most long after 'end': an Error, stack and all, made for each of
+      // them only to be ignored was a tenth of the main thread's work under load.
+      .on('close', () => {
+        if (!incoming.complete) reject(new Error('request closed before its body ended'));
+      });
   });
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from './lib/children.ts';
-import { telegramLoad } from './lib/load.ts';
+import { FIRST_UPDATE_ID, telegramLoad } from './lib/load.ts';
 import { table } from './lib/stats.ts';
 import { SECRET, TOKEN } from './turns.ts';
 
@@ -40,7 +40,7 @@ export async function runMemoryBench(o: { conversations: number; connections: nu
       try {
         const url = `http://127.0.0.1:${child.ready.port}/webhooks/telegram`;
         const turns = 2;
-        const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount: o.conversations * turns, turnsPerCitizen: turns, firstCitizen: 0, firstUpdateId: 1 });
+        const r = await telegramLoad({ url, secret: SECRET, connections: o.connections, amount: o.conversations * turns, turnsPerCitizen: turns, firstCitizen: 0, firstUpdateId: FIRST_UPDATE_ID });
         if (r.turns !== o.conversations * turns) throw new Error(`${label}: ${r.turns} of ${o.conversations * turns} turns answered 200`);
         const after = await child.stats<Memory>({ quiesce: true });
         const start = child.ready.baseline;

@@ -6,6 +6,7 @@ import { createConversationService } from '../../src/app.ts';
 import { loadFlowsOrThrow } from '../../src/flow/load.ts';
 import { Store } from '../../src/store/store.ts';
 import { writeFortyQuestionFlow, peerFlowOf } from './lib/flows.ts';
+import { FIRST_UPDATE_ID } from './lib/load.ts';
 import { median, table } from './lib/stats.ts';
 import { createPeerBot, instantBotApi } from './peer/checkupBot.ts';
 import { openPeerDatabase } from './peer/sqliteStorage.ts';
@@ -76,7 +77,8 @@ async function oursSteps(path: string, flowsDir: string, sync: 'FULL' | 'OFF', c
   store.db.pragma(`synchronous = ${sync}`);
   const service = createConversationService(store, loadFlowsOrThrow(flowsDir));
   const times = new Map<number, number[]>(STEPS.map((s) => [s, []]));
-  let eventId = 0;
+  // Telegram-like ids (see FIRST_UPDATE_ID): numbered from 1, the inbox's keys interleave.
+  let eventId = FIRST_UPDATE_ID;
   try {
     for (let c = 0; c < citizens; c++) {
       const say = (text: string) =>
@@ -110,7 +112,7 @@ async function peerSteps(path: string, flow: ReturnType<typeof writeFortyQuestio
   const api = instantBotApi();
   const bot = createPeerBot({ token: '654321:PEER-token', client: { fetch: api.fetch }, db, flow: peerFlowOf(flow) });
   const times = new Map<number, number[]>(STEPS.map((s) => [s, []]));
-  let updateId = 0;
+  let updateId = FIRST_UPDATE_ID;
   try {
     for (let c = 0; c < citizens; c++) {
       const userId = 20_000_000 + c;

@@ -35,10 +35,10 @@ say(
 const api = await startChild<{ apiRoot: string }>('servers/instantTelegram.ts', {});
 try {
   if (wanted.has('turns')) {
-    const r = await runTurnsBench({ rounds: quick ? 1 : 3, sliceSeconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 2, connections: 40, instantApiRoot: api.ready.apiRoot });
+    const r = await runTurnsBench({ rounds: quick ? 1 : 6, sliceSeconds: quick ? 2 : 5, warmupSeconds: quick ? 1 : 2, connections: 40, instantApiRoot: api.ready.apiRoot });
     say(r.text);
   }
-  if (wanted.has('steps')) say((await runPerStepBench({ citizens: quick ? { FULL: 5, OFF: 20 } : { FULL: 40, OFF: 200 } })).text);
+  if (wanted.has('steps')) say((await runPerStepBench({ citizens: quick ? { FULL: 5, OFF: 20 } : { FULL: 120, OFF: 200 } })).text);
   if (wanted.has('memory')) say((await runMemoryBench({ conversations: quick ? 500 : 10_000, connections: 40, instantApiRoot: api.ready.apiRoot })).text);
 } finally {
   await api.stop();

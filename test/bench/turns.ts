@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BenchChild, startChild } from './lib/children.ts';
 import { processCpuMs } from './lib/cpu.ts';
-import { CitizenPool, telegramLoad } from './lib/load.ts';
+import { CitizenPool, FIRST_UPDATE_ID, telegramLoad } from './lib/load.ts';
 import { median, type RunFigures, ratio, table } from './lib/stats.ts';
 
 /**
@@ -158,7 +158,7 @@ async function serverContender(o: TurnsOptions, name: Name, script: string, db: 
   });
   const url = `http://127.0.0.1:${child.ready.port}/webhooks/telegram`;
   // 400 citizens talk at once, ten per connection; each sends its next turn after the last answer.
-  const pool = new CitizenPool({ firstCitizen: 0, size: 400, firstUpdateId: 1 });
+  const pool = new CitizenPool({ firstCitizen: 0, size: 400, firstUpdateId: FIRST_UPDATE_ID });
   let next = 0;
   let answered = 0;
   // Requests per second, learnt from each slice; the first slice is a short warm-up anyway.
@@ -168,7 +168,7 @@ async function serverContender(o: TurnsOptions, name: Name, script: string, db: 
     freeze: (frozen) => child.freeze(frozen),
     async slice(seconds) {
       const amount = Math.max(o.connections * 5, Math.round(rate * seconds));
-      const r = await withCpu(child.process.pid, () => telegramLoad({ url, secret: SECRET, connections: o.connections, amount, firstCitizen: 0, firstUpdateId: 1, pool }));
+      const r = await withCpu(child.process.pid, () => telegramLoad({ url, secret: SECRET, connections: o.connections, amount, firstCitizen: 0, firstUpdateId: FIRST_UPDATE_ID, pool }));
       next += amount;
       answered += r.turns;
       rate = r.turnsPerSecond;

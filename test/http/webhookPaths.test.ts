@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/http/app.ts';
@@ -31,12 +31,27 @@ const broken: WebhookRoute = {
   },
 };
 
+/** What /record's handler saw of each body: read whole, or given up on (the client hung up). */
+const recorded: string[] = [];
+const record: WebhookRoute = {
+  path: '/record',
+  handle: async (req) => {
+    try {
+      const body = await req.readBody(1024);
+      recorded.push(body === 'too_large' ? 'too large' : `read ${body.length} bytes`);
+    } catch {
+      recorded.push('gave up');
+    }
+    return reply(200, { ok: true });
+  },
+};
+
 const app = createHttpApp({ logger: silentLogger, health: () => ({ status: 'ok' }) });
 let server: Server;
 let base = '';
 
 beforeAll(async () => {
-  server = await startHttpServer({ app, webhooks: [echo, broken], port: 0, host: '127.0.0.1', logger: silentLogger });
+  server = await startHttpServer({ app, webhooks: [echo, broken, record], port: 0, host: '127.0.0.1', logger: silentLogger });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -96,6 +111,23 @@ describe('webhooks on the Node fast path and through Hono', () => {
     expect(r.fast.status).toBe(500);
     expect(r.fast.body).not.toContain('secret-ish');
     expect((await fetch(`${base}/hook`, { method: 'POST', headers: { 'x-secret': SECRET }, body: '{}' })).status).toBe(200);
+  });
+
+  it('give up on a body whose client hung up half-way, and read whole the bodies that arrive', async () => {
+    recorded.length = 0;
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.write('POST /record HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"update_id":');
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+    });
+    await expect.poll(() => recorded).toEqual(['gave up']);
+    expect((await fetch(`${base}/record`, { method: 'POST', body: '{"update_id":1}' })).status).toBe(200);
+    expect((await fetch(`${base}/record`, { method: 'POST', body: 'x'.repeat(900) })).status).toBe(200);
+    expect(recorded).toEqual(['gave up', 'read 15 bytes', 'read 900 bytes']);
   });
 
   it('match the path without its query string, and leave other methods to the app', async () => {

@@ -361,6 +361,57 @@ describe('commands', () => {
 });
 
 describe('summary, submission and result', () => {
+  it('the summary numbers the visible questions and shows each answer as the person gave it', () => {
+    const long = 'Số thành viên của đơn vị đã tham gia ít nhất một khoá học trực tuyến hoặc trực tiếp trong năm qua là bao nhiêu người?';
+    const flow = {
+      ...allTypes,
+      questions: allTypes.questions.map((q) => {
+        if (q.id === 'pick') return { ...q, short: 'Phương án', fromContext: 'pick' };
+        if (q.id === 'members') return { ...q, text: long };
+        if (q.id === 'rate') return { ...q, variants: [{ when: { question: 'yn', equals: 'no' }, text: 'Tỉ lệ thành viên chưa đồng ý?' }] };
+        return q;
+      }),
+    };
+    const footer = 'Anh/Chị kiểm tra lại. Chọn "Gửi" để nộp và xem kết quả, hoặc gõ "sửa <số câu>" để sửa (ví dụ: sửa 2).';
+    const summaryAfter = (yn: string, context: Record<string, string>) => {
+      const d = new Driver([flow], context);
+      d.agree();
+      if (!context.pick) d.send('2');
+      d.send(yn);
+      if (yn === 'không') d.send('bận');
+      for (const answer of ['10', '9', '85,5', '25/11/2026']) d.send(answer);
+      expect(d.scope).toBe('confirm');
+      return d.text.split('\n');
+    };
+
+    // The short name, a long wording cut at 70 characters, a choice by its label, units and dates.
+    expect(summaryAfter('có', {})).toEqual([
+      'Tóm tắt câu trả lời — Bộ câu hỏi thử:',
+      '1. Phương án: Khá',
+      '2. Anh/Chị có đồng ý không?: Có',
+      '3. Số thành viên của đơn vị đã tham gia ít nhất một khoá học trực tuyến…: 10',
+      '4. Số thành viên đạt?: 9',
+      '5. Tỉ lệ?: 85,5%',
+      '6. Ngày bắt đầu?: 25/11/2026',
+      '',
+      footer,
+    ]);
+    // A branch opened: its question takes a number and the numbering moves on; a wording that
+    // depends on an answer is shown as asked; a choice filled from the unit's profile says so.
+    expect(summaryAfter('không', { pick: 'b' })).toEqual([
+      'Tóm tắt câu trả lời — Bộ câu hỏi thử:',
+      '1. Phương án: Khá (theo hồ sơ đơn vị)',
+      '2. Anh/Chị có đồng ý không?: Không',
+      '3. Vì sao?: bận',
+      '4. Số thành viên của đơn vị đã tham gia ít nhất một khoá học trực tuyến…: 10',
+      '5. Số thành viên đạt?: 9',
+      '6. Tỉ lệ thành viên chưa đồng ý?: 85,5%',
+      '7. Ngày bắt đầu?: 25/11/2026',
+      '',
+      footer,
+    ]);
+  });
+
   it('submits after the summary and explains the result', () => {
     const d = new Driver([allTypes]);
     fillAllTypes(d);

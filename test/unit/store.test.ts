@@ -215,6 +215,28 @@ describe('conversation service', () => {
     expect(all.find((a) => a.question_id === 'why')?.superseded_at).not.toBeNull();
   });
 
+  it("an answer moves its response's updated_at to the minute, and its flow version at once", () => {
+    const store = new Store(':memory:');
+    const person = store.createPerson('test', 'u1', '2026-11-22T03:00:00.000Z');
+    const responseId = store.openResponse({ personId: person.id, channel: 'test', flowId: 'f', flowVersion: '1', now: '2026-11-22T03:00:00.000Z' });
+    const answer = (questionId: string, now: string, flowVersion = '1') =>
+      store.recordAnswer({ responseId, flowId: 'f', flowVersion, questionId, questionText: 'Câu hỏi', raw: '1', value: 1, now });
+    const row = () => store.getResponse(responseId)!;
+
+    // Within the minute the row is not written again: every turn's commit would carry its page.
+    answer('q1', '2026-11-22T03:00:20.000Z');
+    answer('q2', '2026-11-22T03:00:59.999Z');
+    expect(row()).toMatchObject({ updated_at: '2026-11-22T03:00:00.000Z', flow_version: '1' });
+    answer('q3', '2026-11-22T03:01:05.000Z');
+    expect(row().updated_at).toBe('2026-11-22T03:01:05.000Z');
+    // A new flow version is recorded whatever the minute.
+    answer('q4', '2026-11-22T03:01:30.000Z', '2');
+    expect(row()).toMatchObject({ updated_at: '2026-11-22T03:01:30.000Z', flow_version: '2' });
+    // Every answer is kept all the same.
+    expect(store.currentAnswers(responseId).map((a) => a.question_id)).toEqual(['q1', 'q2', 'q3', 'q4']);
+    store.close();
+  });
+
   it('resumes where the person stopped, from the stored session', () => {
     const path = tempDb();
     const s1 = new Store(path);

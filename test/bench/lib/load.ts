@@ -16,6 +16,14 @@ import { percentile, type RunFigures } from './stats.ts';
 
 export const WAVE = 200;
 
+/**
+ * Where the benchmarks' update ids start. Telegram's are large integers that increase one by one
+ * (nine or ten digits for any bot that has run a while). Numbering from 1 made the ids cross from
+ * four digits to five mid-run, so the inbox's text keys interleaved ("10010" sorts between "1001"
+ * and "1002") and every batch wrote into old pages: a pattern no real bot sees.
+ */
+export const FIRST_UPDATE_ID = 730_000_001;
+
 export interface ScheduledTurn {
   citizen: number;
   turn: number;
