@@ -70,7 +70,11 @@ export async function leanLoad<C>(o: LeanLoadOptions<C>): Promise<LeanLoadResult
       let socket: Socket;
       let buffer: Buffer = Buffer.alloc(0);
       let inFlight: { context: C; sentAt: number } | undefined;
-      let timer: NodeJS.Timeout | undefined;
+      // One watchdog per connection, not a timer per request (a timer each cost the client more
+      // than reading the answer).
+      const watchdog = setInterval(() => {
+        if (inFlight && performance.now() - inFlight.sentAt > o.timeoutMs) socket.destroy();
+      }, Math.max(10, Math.min(1000, o.timeoutMs / 4)));
       let connected = false;
       let failedConnects = 0;
 
@@ -86,10 +90,14 @@ export async function leanLoad<C>(o: LeanLoadOptions<C>): Promise<LeanLoadResult
           sendNext();
         });
       };
+      const done = () => {
+        clearInterval(watchdog);
+        resolve();
+      };
       const finish = () => {
         socket.off('close', onClose);
         socket.destroy();
-        resolve();
+        done();
       };
       const sendNext = () => {
         if (!more()) return finish();
@@ -97,10 +105,8 @@ export async function leanLoad<C>(o: LeanLoadOptions<C>): Promise<LeanLoadResult
         const request = o.next();
         inFlight = { context: request.context, sentAt: performance.now() };
         socket.write(`${head}${Buffer.byteLength(request.body)}\r\n\r\n${request.body}`);
-        timer = setTimeout(() => socket.destroy(), o.timeoutMs);
       };
       const onClose = () => {
-        if (timer) clearTimeout(timer);
         if (inFlight) {
           // No answer: the request may or may not have been handled; the pool sends the turn again.
           errors++;
@@ -108,10 +114,10 @@ export async function leanLoad<C>(o: LeanLoadOptions<C>): Promise<LeanLoadResult
           inFlight = undefined;
         }
         // A server that refuses connections ends the run instead of spinning on reconnects.
-        if (!connected && ++failedConnects >= 20) return resolve();
+        if (!connected && ++failedConnects >= 20) return done();
         connected = false;
         if (more()) open();
-        else resolve();
+        else done();
       };
       const onData = (chunk: Buffer) => {
         buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
@@ -120,7 +126,6 @@ export async function leanLoad<C>(o: LeanLoadOptions<C>): Promise<LeanLoadResult
           if (end === undefined) return;
           const status = Number(buffer.toString('latin1', 9, 12));
           buffer = buffer.subarray(end);
-          if (timer) clearTimeout(timer);
           const now = performance.now();
           lastAnswer = now;
           const req = inFlight;
@@ -144,14 +149,14 @@ export async function leanLoad<C>(o: LeanLoadOptions<C>): Promise<LeanLoadResult
 function answerEnd(b: Buffer): number | undefined {
   const headEnd = b.indexOf(CRLF2);
   if (headEnd < 0) return undefined;
-  const head = b.toString('latin1', 0, headEnd).toLowerCase();
+  const head = b.toString('latin1', 0, headEnd);
   const bodyStart = headEnd + 4;
-  const length = /\r\ncontent-length:\s*(\d+)/.exec(head);
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
   if (length) {
     const end = bodyStart + Number(length[1]);
     return b.length >= end ? end : undefined;
   }
-  if (/\r\ntransfer-encoding:[^\r]*chunked/.test(head)) {
+  if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) {
     let at = bodyStart;
     for (;;) {
       const lineEnd = b.indexOf('\r\n', at, 'latin1');
