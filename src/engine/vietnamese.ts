@@ -7,9 +7,14 @@ export function nfc(text: string): string {
   return text.normalize('NFC');
 }
 
+/** The last text folded and its fold: a turn asks for the same text's fold about five times in a row. */
+let lastText: string | undefined;
+let lastFolded = '';
+
 /** Lower-case, no diacritics, "đ" → "d", single spaces, no surrounding punctuation. For matching only. */
 export function fold(text: string): string {
-  return text
+  if (text === lastText) return lastFolded;
+  const folded = text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[đĐ]/g, 'd')
@@ -17,6 +22,9 @@ export function fold(text: string): string {
     .replace(/[.!?,;:"'“”‘’()[\]]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+  lastText = text;
+  lastFolded = folded;
+  return folded;
 }
 
 /** Collapses whitespace and trims, keeping diacritics. */

@@ -11,6 +11,15 @@ describe('fold', () => {
     expect(nfd).not.toBe('Có');
     expect(fold(nfd)).toBe(fold('Có'));
   });
+
+  it('answers the same for a text asked again, in a row or after others (it remembers the last one)', () => {
+    const texts = ['Đồng ý!', 'Đồng ý!', 'Không', 'Đồng ý!', 'Không', 'Không', ' RẤT tốt ', ''];
+    const expected = ['dong y', 'dong y', 'khong', 'dong y', 'khong', 'khong', 'rat tot', ''];
+    expect(texts.map((t) => fold(t))).toEqual(expected);
+    // The NFD form is another string: it is folded, not taken for the NFC one it looks like.
+    expect(fold('Có')).toBe('co');
+    expect(fold('Có'.normalize('NFD'))).toBe('co');
+  });
 });
 
 describe('parseNumber', () => {
