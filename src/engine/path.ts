@@ -27,17 +27,22 @@ export function evaluate(cond: Condition, facts: Facts): boolean {
   return v <= cond.lte;
 }
 
+/** Whether this person is asked `q`: it has no condition, or its condition holds for what they answered. */
+export function isVisible(q: Question, facts: Facts): boolean {
+  return !q.when || evaluate(q.when, facts);
+}
+
 /**
  * The questions this person is asked, in order, given what they answered so far. Questions whose
  * condition depends on an unanswered question are left out until that question is answered.
  */
 export function visibleQuestions(flow: Flow, facts: Facts): Question[] {
-  return flow.questions.filter((q) => !q.when || evaluate(q.when, facts));
+  return flow.questions.filter((q) => isVisible(q, facts));
 }
 
 /** How many questions this person will probably be asked: the visible ones plus those still undecided. */
 export function expectedCount(flow: Flow, facts: Facts): number {
-  return flow.questions.filter((q) => !q.when || evaluate(q.when, facts) || dependsOnUnanswered(q.when, facts)).length;
+  return flow.questions.filter((q) => isVisible(q, facts) || (q.when !== undefined && dependsOnUnanswered(q.when, facts))).length;
 }
 
 function dependsOnUnanswered(cond: Condition, facts: Facts): boolean {
@@ -53,7 +58,7 @@ export function firstUnanswered(flow: Flow, facts: Facts): Question | null {
   // Answered questions are skipped before their condition is evaluated: the walk costs one lookup
   // per answered question, however late in the flow.
   for (const q of flow.questions) {
-    if (facts.answers[q.id] === undefined && (!q.when || evaluate(q.when, facts))) return q;
+    if (facts.answers[q.id] === undefined && isVisible(q, facts)) return q;
   }
   return null;
 }

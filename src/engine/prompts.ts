@@ -1,7 +1,7 @@
 import type { Flow, Question } from '../flow/schema.ts';
 import * as msg from './messages.ts';
 import { answerHint, choicesOf, displayAnswer } from './parseAnswer.ts';
-import { evaluate, expectedCount, type Facts, questionText, visibleQuestions } from './path.ts';
+import { expectedCount, type Facts, isVisible, questionText, visibleQuestions } from './path.ts';
 import type { FlowSession, Output } from './types.ts';
 import { formatNumberVi } from './vietnamese.ts';
 
@@ -43,7 +43,7 @@ export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string)
   let n = 0;
   for (const line of summaryLinesOf(flow)) {
     const q = line.question;
-    if (q.when && !evaluate(q.when, facts)) continue;
+    if (!isVisible(q, facts)) continue;
     const a = session.answers[q.id];
     const label = line.label ?? shorten(questionText(q, facts), 70);
     lines.push(`${++n}. ${label}: ${a === undefined ? '(chưa trả lời)' : displayAnswer(q, a)}`);
