@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { InboxKey, Store } from '../store/store.ts';
-import { errorMessage } from '../outbox/sender.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface InboxSweepOptions {
   store: Store;

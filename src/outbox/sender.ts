@@ -1,4 +1,5 @@
 import type { Logger } from '../log.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { OutboxPayload } from '../service/conversation.ts';
 import type { OutboxRow, OutboxWrite, Store } from '../store/store.ts';
 
@@ -202,8 +203,4 @@ class TokenBucket {
       await new Promise((r) => setTimeout(r, Math.ceil(((1 - this.tokens) / this.rate) * 1000)));
     }
   }
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

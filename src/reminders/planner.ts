@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts';
 import type { Output } from '../engine/types.ts';
-import { errorMessage } from '../outbox/sender.ts';
+import { errorMessage } from '../util/errors.ts';
 import { reminderStoreOf } from '../store/reminderStore.ts';
 import type { NewOutboxMessage, Store } from '../store/store.ts';
 import type { FocalPointRow } from '../store/unitStore.ts';
