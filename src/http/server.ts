@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from '../log.ts';
-import { mountWebhook, serveNodeWebhook, type WebhookRoute } from './webhook.ts';
+import { mountWebhook, nodeWebhookServer, type WebhookRoute } from './webhook.ts';
 
 export interface HttpServerOptions {
   app: Hono;
@@ -28,12 +28,15 @@ export async function startHttpServer(o: HttpServerOptions): Promise<Server> {
   // Webhook answers carry the headers the app puts on every answer (its secureHeaders), taken from
   // one in-process answer so that the two paths cannot drift apart.
   const headers = appHeaders(await o.app.request('/'));
-  const onError = (err: unknown) =>
-    // Never the error's message or the URL: both may hold tokens or personal data.
-    o.logger.error({ err: err instanceof Error ? err.name : 'unknown' }, 'unhandled error in a webhook handler');
+  const serveWebhook = nodeWebhookServer({
+    headers,
+    onError: (err: unknown) =>
+      // Never the error's message or the URL: both may hold tokens or personal data.
+      o.logger.error({ err: err instanceof Error ? err.name : 'unknown' }, 'unhandled error in a webhook handler'),
+  });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const route = req.method === 'POST' ? byPath.get(pathOf(req.url)) : undefined;
-    if (route) void serveNodeWebhook(route, req, res, { headers, onError });
+    if (route) void serveWebhook(route, req, res);
     else void viaHono(req, res);
   });
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/http/app.ts';
 import { startHttpServer } from '../../src/http/server.ts';
-import { readWebhookBody, reply, type WebhookRoute } from '../../src/http/webhook.ts';
+import { NOT_JSON, OK, readWebhookBody, reply, secretMatches, type WebhookRoute } from '../../src/http/webhook.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FUZZ_MAX_BODY_BYTES, fuzzCase } from '../faults/support/fuzzCases.ts';
 
@@ -31,6 +31,15 @@ const broken: WebhookRoute = {
   },
 };
 
+/** Answers with the shared reply objects, as the channels do: OK, or NOT_JSON for an odd length. */
+const shared: WebhookRoute = {
+  path: '/shared',
+  handle: async (req) => {
+    const body = await req.readBody(1024);
+    return body !== 'too_large' && body.length % 2 === 1 ? NOT_JSON : OK;
+  },
+};
+
 /** What /record's handler saw of each body: read whole, or given up on (the client hung up). */
 const recorded: string[] = [];
 const record: WebhookRoute = {
@@ -51,7 +60,7 @@ let server: Server;
 let base = '';
 
 beforeAll(async () => {
-  server = await startHttpServer({ app, webhooks: [echo, broken, record], port: 0, host: '127.0.0.1', logger: silentLogger });
+  server = await startHttpServer({ app, webhooks: [echo, broken, record, shared], port: 0, host: '127.0.0.1', logger: silentLogger });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -130,8 +139,38 @@ describe('webhooks on the Node fast path and through Hono', () => {
     expect(recorded).toEqual(['gave up', 'read 15 bytes', 'read 900 bytes']);
   });
 
+  it('answer the shared replies whole every time, each with its own status, body and length', async () => {
+    for (let i = 0; i < 30; i++) {
+      const res = await fetch(`${base}/shared`, { method: 'POST', body: 'x'.repeat(i) });
+      const text = await res.text();
+      expect(res.status).toBe(i % 2 === 1 ? 400 : 200);
+      expect(JSON.parse(text)).toEqual(i % 2 === 1 ? NOT_JSON.body : OK.body);
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
   it('match the path without its query string, and leave other methods to the app', async () => {
     expect((await fetch(`${base}/hook?x=1`, { method: 'POST', headers: { 'x-secret': SECRET }, body: '[]' })).status).toBe(200);
     expect((await fetch(`${base}/hook`)).status).toBe(404);
+  });
+});
+
+describe('secretMatches', () => {
+  it('accepts the configured secret only, whatever its length or characters', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 64 }), fc.string({ maxLength: 64 }), (expected, other) => {
+        expect(secretMatches(expected, expected)).toBe(true);
+        expect(secretMatches(other, expected)).toBe(other === expected);
+        expect(secretMatches(`${expected}x`, expected)).toBe(false);
+        expect(secretMatches(expected.slice(0, -1), expected)).toBe(false);
+      }),
+    );
+    expect(secretMatches('bí-mật', 'bí-mật')).toBe(true);
+    // Same number of UTF-16 units, another number of bytes.
+    expect(secretMatches('bi-mat', 'bí-mật')).toBe(false);
+    expect(secretMatches(undefined, SECRET)).toBe(false);
+    expect(secretMatches(null, SECRET)).toBe(false);
+    expect(secretMatches('', SECRET)).toBe(false);
   });
 });

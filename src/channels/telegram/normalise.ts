@@ -76,14 +76,6 @@ export function normaliseUpdate(json: unknown, opts: NormaliseOptions): Normalis
   if (!head.success) return { ok: false, reason: 'no integer update_id' };
   const updateId = head.data.update_id;
   const raw = json as Record<string, unknown>;
-  const base = (chatId: number, userId: number, input: InboundEvent['input']): InboundEvent => ({
-    channel: TELEGRAM_CHANNEL,
-    eventId: String(updateId),
-    userKey: String(userId),
-    chatId: String(chatId),
-    input,
-    receivedAt: opts.receivedAt,
-  });
 
   if (raw.message !== undefined) {
     const parsed = messageSchema.safeParse(raw.message);
@@ -92,10 +84,10 @@ export function normaliseUpdate(json: unknown, opts: NormaliseOptions): Normalis
     const m = parsed.data;
     if (m.chat.type !== 'private') return { ok: true, updateId, ignored: 'not a private chat' };
     if (!m.from || m.from.is_bot) return { ok: true, updateId, ignored: 'no human sender' };
-    if (m.text !== undefined) return { ok: true, updateId, event: base(m.chat.id, m.from.id, { kind: 'text', text: m.text }) };
+    if (m.text !== undefined) return { ok: true, updateId, event: eventOf(opts, updateId, m.chat.id, m.from.id, { kind: 'text', text: m.text }) };
     const content = raw.message as Record<string, unknown>;
     const what = UNSUPPORTED_CONTENT.find((k) => content[k] !== undefined);
-    if (what) return { ok: true, updateId, event: base(m.chat.id, m.from.id, { kind: 'unsupported', what }) };
+    if (what) return { ok: true, updateId, event: eventOf(opts, updateId, m.chat.id, m.from.id, { kind: 'unsupported', what }) };
     return { ok: true, updateId, ignored: 'service message' };
   }
 
@@ -116,9 +108,21 @@ export function normaliseUpdate(json: unknown, opts: NormaliseOptions): Normalis
     const target: CallbackTarget = decodeCallbackData(q.data, opts.lookupToken) ?? { scope: UNKNOWN_SCOPE, choiceId: '' };
     const input: InboundEvent['input'] =
       target.scope === undefined ? { kind: 'choice', choiceId: target.choiceId } : { kind: 'choice', choiceId: target.choiceId, scope: target.scope };
-    return { ok: true, updateId, callbackQueryId, event: base(q.message.chat.id, q.from.id, input) };
+    return { ok: true, updateId, callbackQueryId, event: eventOf(opts, updateId, q.message.chat.id, q.from.id, input) };
   }
 
   const kind = Object.keys(raw).find((k) => k !== 'update_id') ?? 'empty';
   return { ok: true, updateId, ignored: kind.length <= 40 ? kind : 'unknown kind' };
+}
+
+/** A module function, not a closure per update (tsx names each closure it makes). */
+function eventOf(opts: NormaliseOptions, updateId: number, chatId: number, userId: number, input: InboundEvent['input']): InboundEvent {
+  return {
+    channel: TELEGRAM_CHANNEL,
+    eventId: String(updateId),
+    userKey: String(userId),
+    chatId: String(chatId),
+    input,
+    receivedAt: opts.receivedAt,
+  };
 }
