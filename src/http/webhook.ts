@@ -14,9 +14,10 @@ export interface WebhookRequest {
   readBody(maxBytes: number): Promise<Uint8Array | 'too_large'>;
 }
 
+/** A value: the Node path builds an answer's bytes once per reply object, so none is changed after. */
 export interface WebhookReply {
-  status: number;
-  body: Record<string, unknown>;
+  readonly status: number;
+  readonly body: Readonly<Record<string, unknown>>;
 }
 
 export type WebhookHandler = (req: WebhookRequest) => Promise<WebhookReply>;
