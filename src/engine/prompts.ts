@@ -45,6 +45,13 @@ export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string)
     const q = line.question;
     if (!isVisible(q, facts)) continue;
     const a = session.answers[q.id];
+    // Most answers are a choice read back by its label: that whole line was written once per flow.
+    const ready = a === undefined ? undefined : line.byChoice?.get(a.value);
+    if (ready !== undefined && !a!.raw.startsWith(ready.choice)) {
+      // Numbered already, unless a hidden question before it moved the numbering.
+      lines.push(++n === ready.n ? ready.numbered : `${n}. ${ready.line}`);
+      continue;
+    }
     const label = line.label ?? shorten(questionText(q, facts), 70);
     lines.push(`${++n}. ${label}: ${a === undefined ? '(chưa trả lời)' : displayAnswer(q, a)}`);
   }
@@ -84,6 +91,11 @@ interface SummaryLine {
   question: Question;
   /** The line's label, unless the question's wording varies with earlier answers. */
   label: string | undefined;
+  /**
+   * With a fixed label and choices: each choice's line ("label: choice"), as displayAnswer writes it
+   * when what the person sent does not start with the choice's label (it then shows what they sent).
+   */
+  byChoice: Map<string | number, { choice: string; line: string; n: number; numbered: string }> | undefined;
 }
 
 const summaryLines = new WeakMap<Flow, SummaryLine[]>();
@@ -91,7 +103,13 @@ const summaryLines = new WeakMap<Flow, SummaryLine[]>();
 function summaryLinesOf(flow: Flow): SummaryLine[] {
   let lines = summaryLines.get(flow);
   if (!lines) {
-    lines = flow.questions.map((q) => ({ question: q, label: q.short ?? (q.variants?.length ? undefined : shorten(q.text, 70)) }));
+    lines = flow.questions.map((q, i) => {
+      const label = q.short ?? (q.variants?.length ? undefined : shorten(q.text, 70));
+      const choices = label === undefined ? undefined : choicesOf(q);
+      const byChoice =
+        choices && new Map(choices.map((c) => [c.id, { choice: c.label, line: `${label}: ${c.label}`, n: i + 1, numbered: `${i + 1}. ${label}: ${c.label}` }] as const));
+      return { question: q, label, byChoice };
+    });
     summaryLines.set(flow, lines);
   }
   return lines;

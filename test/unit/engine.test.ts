@@ -412,6 +412,23 @@ describe('summary, submission and result', () => {
     ]);
   });
 
+  it('the summary numbers a choice after a hidden question by what is shown, not by its place in the flow', () => {
+    const order = ['yn', 'why', 'pick', 'members', 'passed', 'rate', 'day'];
+    const flow = { ...allTypes, questions: order.map((id) => allTypes.questions.find((q) => q.id === id)!) };
+    const linesAfter = (yn: string) => {
+      const d = new Driver([flow]);
+      d.agree();
+      d.send(yn);
+      if (yn === 'không') d.send('bận');
+      for (const answer of ['2', '10', '9', '85,5', '25/11/2026']) d.send(answer);
+      expect(d.scope).toBe('confirm');
+      return d.text.split('\n').filter((l) => /^\d+\. /.test(l));
+    };
+    // "Vì sao?" is hidden after "có": the choice question is then the second line, not the third.
+    expect(linesAfter('có').slice(0, 2)).toEqual(['1. Anh/Chị có đồng ý không?: Có', '2. Chọn một phương án: Khá']);
+    expect(linesAfter('không').slice(0, 3)).toEqual(['1. Anh/Chị có đồng ý không?: Không', '2. Vì sao?: bận', '3. Chọn một phương án: Khá']);
+  });
+
   it('submits after the summary and explains the result', () => {
     const d = new Driver([allTypes]);
     fillAllTypes(d);
