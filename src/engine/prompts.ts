@@ -45,11 +45,13 @@ export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string)
     const q = line.question;
     if (!isVisible(q, facts)) continue;
     const a = session.answers[q.id];
-    // Most answers are a choice read back by its label: that whole line was written once per flow.
+    // Most answers are a choice read back by its label, at the question's place in the flow: that
+    // whole line was written once per flow. Otherwise (what the person sent starts with the label,
+    // or a hidden question before it moved the numbering) the line is written here.
     const ready = a === undefined ? undefined : line.byChoice?.get(a.value);
-    if (ready !== undefined && !a!.raw.startsWith(ready.choice)) {
-      // Numbered already, unless a hidden question before it moved the numbering.
-      lines.push(++n === ready.n ? ready.numbered : `${n}. ${ready.line}`);
+    if (ready !== undefined && ready.n === n + 1 && !a!.raw.startsWith(ready.choice)) {
+      n++;
+      lines.push(ready.numbered);
       continue;
     }
     const label = line.label ?? shorten(questionText(q, facts), 70);
@@ -92,10 +94,11 @@ interface SummaryLine {
   /** The line's label, unless the question's wording varies with earlier answers. */
   label: string | undefined;
   /**
-   * With a fixed label and choices: each choice's line ("label: choice"), as displayAnswer writes it
-   * when what the person sent does not start with the choice's label (it then shows what they sent).
+   * With a fixed label and choices: each choice's numbered line ("n. label: choice"), as displayAnswer
+   * writes it when what the person sent does not start with the choice's label (it then shows what
+   * they sent).
    */
-  byChoice: Map<string | number, { choice: string; line: string; n: number; numbered: string }> | undefined;
+  byChoice: Map<string | number, { choice: string; n: number; numbered: string }> | undefined;
 }
 
 const summaryLines = new WeakMap<Flow, SummaryLine[]>();
@@ -107,7 +110,7 @@ function summaryLinesOf(flow: Flow): SummaryLine[] {
       const label = q.short ?? (q.variants?.length ? undefined : shorten(q.text, 70));
       const choices = label === undefined ? undefined : choicesOf(q);
       const byChoice =
-        choices && new Map(choices.map((c) => [c.id, { choice: c.label, line: `${label}: ${c.label}`, n: i + 1, numbered: `${i + 1}. ${label}: ${c.label}` }] as const));
+        choices && new Map(choices.map((c) => [c.id, { choice: c.label, n: i + 1, numbered: `${i + 1}. ${label}: ${c.label}` }] as const));
       return { question: q, label, byChoice };
     });
     summaryLines.set(flow, lines);
