@@ -66,11 +66,29 @@ export interface ConversationDeps {
 
 const stateSchema = z.object({ v: z.literal(1), consent: z.enum(['pending', 'given']) }).passthrough();
 
+/** How many people's last states the service keeps parsed: those in the middle of a self-check. */
+const RECENT_STATES = 1000;
+
+/** A state as the last turn left it, with the exact text that turn stored for it. */
+interface RecentState {
+  text: string;
+  state: ConversationState;
+}
+
 /**
  * Turns an inbound event into one SQLite transaction: dedupe, session state, answers, replies.
  * Synchronous on purpose: nothing can interleave between the dedupe check and the commit.
  */
 export class ConversationService {
+  /**
+   * Each recent person's state as their last turn left it, so their next turn skips parsing it: the
+   * parse grows with every answer (~13 µs at the 40th). Used only while the stored text is still the
+   * text that turn wrote, so a write by anyone else, or a turn rolled back, is read from the row.
+   * Taken out when used (the engine changes it in place), put back after the next save; the oldest
+   * entry goes first.
+   */
+  private readonly recentStates = new Map<number, RecentState>();
+
   constructor(private readonly deps: ConversationDeps) {}
 
   handle(event: InboundEvent): InboundOutcome {
@@ -117,7 +135,7 @@ export class ConversationService {
     const nowIso = now.toISOString();
     {
       let person = found;
-      // Parsed afresh for this turn and never read again: the engine may work on it in place.
+      // Parsed afresh, or taken out of recentStates, for this turn alone: the engine may work on it in place.
       const state = person ? this.loadState(person.id) : structuredClone(INITIAL_STATE);
       const { flows, context } = this.deps.accessFor?.(person) ?? { flows: this.deps.flows.filter((f) => f.audience === 'citizen'), context: {} };
       const restricted = this.deps.flows.filter((f) => !flows.includes(f));
@@ -133,7 +151,9 @@ export class ConversationService {
       }
       // Before consent (and after deletion) nothing about the person is kept, only the replies to send.
       if (person && !deleted && result.state.consent === 'given') {
-        store.saveSession(person.id, JSON.stringify(result.state), nowIso);
+        const text = JSON.stringify(result.state);
+        store.saveSession(person.id, text, nowIso);
+        this.rememberState(person.id, text, result.state);
       }
       const personId = person && !deleted ? person.id : null;
       this.enqueue(event, result.outputs, personId, nowIso);
@@ -152,6 +172,11 @@ export class ConversationService {
 
   private loadState(personId: number): ConversationState {
     const raw = this.deps.store.loadSession(personId);
+    const recent = this.recentStates.get(personId);
+    if (recent) {
+      this.recentStates.delete(personId);
+      if (recent.text === raw) return recent.state;
+    }
     if (!raw) return { v: 1, consent: 'given' };
     try {
       const parsed = stateSchema.safeParse(JSON.parse(raw));
@@ -160,6 +185,12 @@ export class ConversationService {
       // fall through: an unreadable state restarts the conversation, answers stay in `answers`.
     }
     return { v: 1, consent: 'given' };
+  }
+
+  private rememberState(personId: number, text: string, state: ConversationState): void {
+    this.recentStates.delete(personId);
+    this.recentStates.set(personId, { text, state });
+    if (this.recentStates.size > RECENT_STATES) this.recentStates.delete(this.recentStates.keys().next().value!);
   }
 
   /** Applies one engine effect inside the open transaction. Returns true when the person was deleted. */

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
 import { ConversationService, type InboundEvent } from '../../src/service/conversation.ts';
 import { DashboardStore } from '../../src/store/dashboardStore.ts';
 import { MIGRATIONS } from '../../src/store/migrations.ts';
@@ -256,6 +257,75 @@ describe('conversation service', () => {
       expect(store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
     }
   });
+
+  it('keeping recent states parsed changes nothing: the same turns as a service that parses every state', () => {
+    const words = fc.constantFrom(
+      'hi', 'đồng ý', 'Rất tốt', 'Khá', 'có', 'không', 'bận', '10', '9', '50', '01/01/2026', '0', 'sửa 1', 'sửa 2', 'quay lại',
+      'xem lại', 'gửi', 'xem kết quả', 'làm lại', 'hủy', 'bắt đầu', 'xóa dữ liệu', 'trợ giúp', '',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(words, fc.constantFrom('u1', 'u2')), { minLength: 1, maxLength: 45 }), (turns) => {
+        const kept = new Store(':memory:');
+        const fresh = new Store(':memory:');
+        const keeping = new ConversationService({ store: kept, flows: [flow] });
+        turns.forEach(([text, user], i) => {
+          const e = event(text, user, `p${i}`);
+          const a = keeping.handle(e);
+          // A new service per turn has nothing kept: it always parses the stored state.
+          const b = new ConversationService({ store: fresh, flows: [flow] }).handle(e);
+          expect(a).toEqual(b);
+        });
+        const sessions = (s: Store) => s.db.prepare('SELECT person_id, state FROM sessions ORDER BY person_id').all();
+        const answers = (s: Store) => s.db.prepare('SELECT response_id, question_id, raw, value, superseded_at FROM answers ORDER BY id').all();
+        expect(sessions(kept)).toEqual(sessions(fresh));
+        expect(answers(kept)).toEqual(answers(fresh));
+        kept.close();
+        fresh.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a session changed by someone else is read from its row, not from the state the service kept', () => {
+    const { store, service } = setup();
+    for (const t of ['hi', 'đồng ý', 'Rất tốt']) service.handle(event(t, 'eve'));
+    const person = store.findPerson('test', 'eve')!;
+    const stored = JSON.parse(store.loadSession(person.id)!);
+    expect(stored.flow.current).toBe('yn');
+    // Another writer (a second process, an interceptor) puts the person back on the first question.
+    delete stored.flow.answers.pick;
+    stored.flow.current = 'pick';
+    store.saveSession(person.id, JSON.stringify(stored), 'now');
+    service.handle(event('Khá', 'eve'));
+    const [response] = store.responsesOf(person.id);
+    expect(store.currentAnswers(response!.id).map((a) => [a.question_id, a.value])).toEqual([['pick', '"b"']]);
+    expect(JSON.parse(store.loadSession(person.id)!).flow.current).toBe('yn');
+  });
+
+  // The turn fails before its state is saved (the answer) or after (the reply): both roll back.
+  it.each(['recordAnswer', 'enqueue'] as const)(
+    'after a turn that rolled back (%s failed), the next turn starts from the stored state, not the half-made one',
+    (failing) => {
+      const { store, service } = setup();
+      for (const t of ['hi', 'đồng ý', 'Rất tốt']) service.handle(event(t, 'fay'));
+      const failure = vi.spyOn(store, failing).mockImplementation(() => {
+        throw new Error('disk full');
+      });
+      // The engine moves the state past "yn" in place before the write fails.
+      expect(() => service.handle(event('không', 'fay'))).toThrow('disk full');
+      failure.mockRestore();
+      const person = store.findPerson('test', 'fay')!;
+      expect(JSON.parse(store.loadSession(person.id)!).flow.current).toBe('yn');
+      // The same answer again is taken as the answer to "yn" (then "why" follows), not to "why".
+      const r = service.handle(event('không', 'fay'));
+      expect(r.status === 'processed' && r.outputs.some((o) => o.kind === 'message' && o.scope === 'why')).toBe(true);
+      const [response] = store.responsesOf(person.id);
+      expect(store.currentAnswers(response!.id).map((a) => [a.question_id, a.value])).toEqual([
+        ['pick', '"a"'],
+        ['yn', '"no"'],
+      ]);
+    },
+  );
 
   it('an unreadable stored session restarts the conversation instead of crashing', () => {
     const { store, service } = setup();
