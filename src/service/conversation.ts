@@ -69,7 +69,11 @@ const stateSchema = z.object({ v: z.literal(1), consent: z.enum(['pending', 'giv
 /** How many people's last states the service keeps parsed: those in the middle of a self-check. */
 const RECENT_STATES = 1000;
 
-/** A state as the last turn left it, with the exact text that turn stored for it. */
+/**
+ * A state as the last turn left it, with the exact text that turn stored for it. It must not change
+ * after that: a turn's outputs can share objects with it (a result), and nothing downstream alters
+ * an output.
+ */
 interface RecentState {
   text: string;
   state: ConversationState;
