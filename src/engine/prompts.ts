@@ -41,15 +41,18 @@ export function summaryPrompt(flow: Flow, session: FlowSession, prefix?: string)
   // One plain loop over what was prepared per question: the summary is built once per self-check,
   // so it always runs as cold code, where every closure, lookup and search costs several times more.
   let n = 0;
-  for (const line of summaryLinesOf(flow)) {
+  const prepared = summaryLinesOf(flow);
+  for (let i = 0; i < prepared.length; i++) {
+    const line = prepared[i]!;
     const q = line.question;
     if (!isVisible(q, facts)) continue;
     const a = session.answers[q.id];
     // Most answers are a choice read back by its label, at the question's place in the flow: that
-    // whole line was written once per flow. Otherwise (what the person sent starts with the label,
-    // or a hidden question before it moved the numbering) the line is written here.
+    // whole line was written once per flow, numbered by its place (i + 1). Otherwise (what the person
+    // sent starts with the label, or a hidden question before it moved the numbering: n < i) the line
+    // is written here.
     const ready = a === undefined ? undefined : line.byChoice?.get(a.value);
-    if (ready !== undefined && ready.n === n + 1 && !a!.raw.startsWith(ready.choice)) {
+    if (ready !== undefined && n === i && !a!.raw.startsWith(ready.choice)) {
       n++;
       lines.push(ready.numbered);
       continue;
@@ -94,11 +97,11 @@ interface SummaryLine {
   /** The line's label, unless the question's wording varies with earlier answers. */
   label: string | undefined;
   /**
-   * With a fixed label and choices: each choice's numbered line ("n. label: choice"), as displayAnswer
-   * writes it when what the person sent does not start with the choice's label (it then shows what
-   * they sent).
+   * With a fixed label and choices: each choice's line numbered by the question's place in the flow
+   * ("n. label: choice"), as displayAnswer writes it when what the person sent does not start with
+   * the choice's label (it then shows what they sent).
    */
-  byChoice: Map<string | number, { choice: string; n: number; numbered: string }> | undefined;
+  byChoice: Map<string | number, { choice: string; numbered: string }> | undefined;
 }
 
 const summaryLines = new WeakMap<Flow, SummaryLine[]>();
@@ -110,7 +113,7 @@ function summaryLinesOf(flow: Flow): SummaryLine[] {
       const label = q.short ?? (q.variants?.length ? undefined : shorten(q.text, 70));
       const choices = label === undefined ? undefined : choicesOf(q);
       const byChoice =
-        choices && new Map(choices.map((c) => [c.id, { choice: c.label, n: i + 1, numbered: flat(`${i + 1}. ${label}: ${c.label}`) }] as const));
+        choices && new Map(choices.map((c) => [c.id, { choice: c.label, numbered: flat(`${i + 1}. ${label}: ${c.label}`) }] as const));
       return { question: q, label, byChoice };
     });
     summaryLines.set(flow, lines);
