@@ -205,7 +205,9 @@ class Turn {
       kept[qid] = a;
     }
     session.flowVersion = flow.version;
+    const before = session.answers;
     session.answers = pruneAnswers(flow, { answers: kept, context: session.context });
+    this.dropped(flow, Object.keys(before).filter((id) => session.answers[id] === undefined));
     if (session.current && !flow.questions.some((q) => q.id === session.current)) session.current = null;
     this.say(msg.flowChangedText(flow));
   }
@@ -364,10 +366,18 @@ class Turn {
     if (!parsed.ok) return void this.outputs.push(questionPrompt(flow, session, q, `${msg.invalidAnswerPrefix} ${parsed.problem}`));
     session.answers[q.id] = parsed.answer;
     // Answers that depend on this one may no longer be valid (a bound, or a branch).
+    const before = session.answers;
     session.answers = pruneAnswers(flow, factsOf(session));
-    this.dropBrokenBounds(flow, session);
+    const dropped = session.answers === before ? [] : Object.keys(before).filter((id) => session.answers[id] === undefined);
+    dropped.push(...this.dropBrokenBounds(flow, session));
     this.recorded(flow, session, q, parsed.answer);
+    this.dropped(flow, dropped);
     this.advance(flow, session);
+  }
+
+  /** The effect that takes answers back from the stored response (after any answer of the same turn). */
+  private dropped(flow: Flow, questionIds: string[]): void {
+    if (questionIds.length > 0) this.effects.push({ kind: 'answersDropped', flowId: flow.id, questionIds });
   }
 
   /** The effect that stores an answer, with the question's wording as the person saw it. */
@@ -390,15 +400,20 @@ class Turn {
     return true;
   }
 
-  /** A count later bounded by this answer ("members who passed" ≤ "members") is re-asked if now too big. */
-  private dropBrokenBounds(flow: Flow, session: FlowSession): void {
+  /** A count later bounded by this answer ("members who passed" ≤ "members") is re-asked if now too big: returns those dropped. */
+  private dropBrokenBounds(flow: Flow, session: FlowSession): string[] {
+    const dropped: string[] = [];
     for (const q of flow.questions) {
       if ((q.type === 'integer' || q.type === 'decimal') && typeof q.max === 'object') {
         const bound = session.answers[q.max.question]?.value;
         const own = session.answers[q.id]?.value;
-        if (typeof bound === 'number' && typeof own === 'number' && own > bound) delete session.answers[q.id];
+        if (typeof bound === 'number' && typeof own === 'number' && own > bound) {
+          delete session.answers[q.id];
+          dropped.push(q.id);
+        }
       }
     }
+    return dropped;
   }
 
   private submit(flow: Flow, session: FlowSession): void {

@@ -91,6 +91,12 @@ export type Effect =
   | { kind: 'consentGiven' }
   | { kind: 'flowStarted'; flowId: string; flowVersion: string }
   | { kind: 'answerRecorded'; flowId: string; flowVersion: string; questionId: string; questionText: string; answer: AnswerValue }
+  /**
+   * Answers the turn took back: to questions an edit hid, counts an edit put over their new bound,
+   * questions a new flow version no longer has. Their rows stop being current at once, so the table
+   * holds exactly the session's answers.
+   */
+  | { kind: 'answersDropped'; flowId: string; questionIds: string[] }
   | { kind: 'flowCancelled'; flowId: string }
   | { kind: 'flowSubmitted'; result: FlowResult; answers: Record<string, AnswerValue> }
   | { kind: 'deleteMyData' };

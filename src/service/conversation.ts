@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { CONSENT_PURPOSE, CONSENT_VERSION } from '../engine/messages.ts';
 import { stepOwningState } from '../engine/step.ts';
 import type { Commune } from '../engine/parseAnswer.ts';
@@ -7,6 +6,7 @@ import type { Flow } from '../flow/schema.ts';
 import type { PersonRow, Store } from '../store/store.ts';
 import { assessedPeriod, unitOfPerson } from '../units/access.ts';
 import { vietnamDate, vietnamYear } from '../util/time.ts';
+import { parseSessionRow, SaveIds, type SessionRow, sessionRowText } from './sessionRow.ts';
 
 /** One inbound event, after a channel adapter has verified and normalised it. */
 export interface InboundEvent {
@@ -64,15 +64,13 @@ export interface ConversationDeps {
   communes?: Commune[];
 }
 
-const stateSchema = z.object({ v: z.literal(1), consent: z.enum(['pending', 'given']) }).passthrough();
-
 /** How many people's last states the service keeps parsed: those in the middle of a self-check. */
 const RECENT_STATES = 1000;
 
 /**
- * A state as the last turn left it, with the exact text that turn stored for it. It must not change
- * after that: a turn's outputs can share objects with it (a result), and nothing downstream alters
- * an output.
+ * A state as the last turn left it, answers included, with the exact text that turn stored for it
+ * (which names that save). It must not change after that: a turn's outputs can share objects with it
+ * (a result), and nothing downstream alters an output.
  */
 interface RecentState {
   text: string;
@@ -85,13 +83,14 @@ interface RecentState {
  */
 export class ConversationService {
   /**
-   * Each recent person's state as their last turn left it, so their next turn skips parsing it: the
-   * parse grows with every answer (~13 µs at the 40th). Used only while the stored text is still the
-   * text that turn wrote, so a write by anyone else, or a turn rolled back, is read from the row.
-   * Taken out when used (the engine changes it in place), put back after the next save; the oldest
-   * entry goes first.
+   * Each recent person's state as their last turn left it, so their next turn neither parses the row
+   * nor reads the answers back from the table. Used only while the row still holds the save that
+   * turn wrote, so a write by anyone else, or a turn rolled back, is read from the database. Taken
+   * out when used (the engine changes it in place), put back after the next save; the oldest entry
+   * goes first.
    */
   private readonly recentStates = new Map<number, RecentState>();
+  private readonly saves = new SaveIds();
 
   constructor(private readonly deps: ConversationDeps) {}
 
@@ -139,8 +138,9 @@ export class ConversationService {
     const nowIso = now.toISOString();
     {
       let person = found;
-      // Parsed afresh, or taken out of recentStates, for this turn alone: the engine may work on it in place.
-      const state = person ? this.loadState(person.id) : structuredClone(INITIAL_STATE);
+      // Read afresh, or taken out of recentStates, for this turn alone: the engine may work on it in place.
+      const loaded: SessionRow = person ? this.loadState(person.id) : { state: structuredClone(INITIAL_STATE), answersInRow: false };
+      const state = loaded.state;
       const { flows, context } = this.deps.accessFor?.(person) ?? { flows: this.deps.flows.filter((f) => f.audience === 'citizen'), context: {} };
       const restricted = this.deps.flows.filter((f) => !flows.includes(f));
       const result = stepOwningState({ flows, restrictedFlows: restricted, state, input: event.input, now, context, communes: this.deps.communes ?? [] });
@@ -155,7 +155,9 @@ export class ConversationService {
       }
       // Before consent (and after deletion) nothing about the person is kept, only the replies to send.
       if (person && !deleted && result.state.consent === 'given') {
-        const text = JSON.stringify(result.state);
+        const flow = result.state.flow;
+        if (loaded.answersInRow && flow) this.settleAnswersOfOldRow(person.id, flow.flowId, Object.keys(flow.answers), nowIso);
+        const text = sessionRowText(result.state, this.saves.next());
         store.saveSession(person.id, text, nowIso);
         this.rememberState(person.id, text, result.state);
       }
@@ -174,21 +176,44 @@ export class ConversationService {
     }
   }
 
-  private loadState(personId: number): ConversationState {
+  private loadState(personId: number): SessionRow {
     const raw = this.deps.store.loadSession(personId);
     const recent = this.recentStates.get(personId);
     if (recent) {
       this.recentStates.delete(personId);
-      if (recent.text === raw) return recent.state;
+      if (recent.text === raw) return { state: recent.state, answersInRow: false };
     }
-    if (!raw) return { v: 1, consent: 'given' };
-    try {
-      const parsed = stateSchema.safeParse(JSON.parse(raw));
-      if (parsed.success) return parsed.data as unknown as ConversationState;
-    } catch {
-      // fall through: an unreadable state restarts the conversation, answers stay in `answers`.
+    // An unreadable state restarts the conversation; the answers stay in `answers`.
+    const row = raw === undefined ? undefined : parseSessionRow(raw);
+    if (!row) return { state: { v: 1, consent: 'given' }, answersInRow: false };
+    const flow = row.state.flow;
+    if (flow && !row.answersInRow) flow.answers = this.answersInTable(personId, flow.flowId);
+    return row;
+  }
+
+  /** The flow's answers as the open response holds them. */
+  private answersInTable(personId: number, flowId: string): Record<string, AnswerValue> {
+    const answers: Record<string, AnswerValue> = {};
+    const responseId = this.deps.store.openResponseIdOf(personId, flowId);
+    if (responseId === undefined) return answers;
+    for (const a of this.deps.store.answersOf(responseId)) {
+      try {
+        answers[a.question_id] = { raw: a.raw, value: JSON.parse(a.value) as string | number };
+      } catch {
+        // A value that cannot be read is asked again.
+      }
     }
-    return { v: 1, consent: 'given' };
+    return answers;
+  }
+
+  /**
+   * A row from before the answers left it holds the person's answers; the table may also hold some
+   * an edit dropped since (they were superseded only at submission then). Once the row no longer
+   * carries them, the table must hold exactly these.
+   */
+  private settleAnswersOfOldRow(personId: number, flowId: string, questionIds: string[], nowIso: string): void {
+    const responseId = this.deps.store.openResponseIdOf(personId, flowId);
+    if (responseId !== undefined) this.deps.store.keepOnlyAnswers(responseId, questionIds, nowIso);
   }
 
   private rememberState(personId: number, text: string, state: ConversationState): void {
@@ -222,6 +247,11 @@ export class ConversationService {
           value: effect.answer.value,
           now: nowIso,
         });
+        return false;
+      }
+      case 'answersDropped': {
+        const responseId = store.openResponseIdOf(person.id, effect.flowId);
+        if (responseId !== undefined) store.supersedeAnswers(responseId, effect.questionIds, nowIso);
         return false;
       }
       case 'flowCancelled':

@@ -290,8 +290,22 @@ export class Store {
     now: string;
   }): void {
     this.stmts.responseSubmit.run(s.period, s.communeCode ?? null, s.now, s.now, s.passed ? 1 : 0, s.score, s.level, s.result, s.responseId);
-    // Answers to questions a later edit made irrelevant are kept for history, marked superseded.
-    this.stmts.answerSupersedeExcept.run(s.now, s.responseId, JSON.stringify(s.keepQuestionIds));
+    this.keepOnlyAnswers(s.responseId, s.keepQuestionIds, s.now);
+  }
+
+  /** These answers stop being current (the session took them back); their rows stay, for history. */
+  supersedeAnswers(responseId: number, questionIds: string[], now: string): void {
+    this.stmts.answerSupersedeIn.run(now, responseId, JSON.stringify(questionIds));
+  }
+
+  /** Every current answer of the response but these stops being current; the rows stay, for history. */
+  keepOnlyAnswers(responseId: number, questionIds: string[], now: string): void {
+    this.stmts.answerSupersedeExcept.run(now, responseId, JSON.stringify(questionIds));
+  }
+
+  /** The current answers of a response, oldest first: what the engine holds for an open one. */
+  answersOf(responseId: number): Array<{ question_id: string; raw: string; value: string }> {
+    return this.stmts.answersOfResponse.all(responseId) as Array<{ question_id: string; raw: string; value: string }>;
   }
 
   getResponse(id: number): ResponseRow | undefined {
@@ -481,6 +495,10 @@ function prepare(db: Database.Database) {
     answerInsert: db.prepare(
       'INSERT INTO answers (response_id, flow_id, flow_version, question_id, question_text, raw, value, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
+    answerSupersedeIn: db.prepare(
+      'UPDATE answers SET superseded_at = ? WHERE response_id = ? AND superseded_at IS NULL AND question_id IN (SELECT value FROM json_each(?))',
+    ),
+    answersOfResponse: db.prepare('SELECT question_id, raw, value FROM answers WHERE response_id = ? AND superseded_at IS NULL ORDER BY id'),
     answersCurrent: db.prepare('SELECT * FROM answers WHERE response_id = ? AND superseded_at IS NULL ORDER BY id'),
     answersAll: db.prepare('SELECT * FROM answers WHERE response_id = ? ORDER BY id'),
     outboxInsert: db.prepare(

@@ -102,9 +102,11 @@ async function oursSteps(path: string, flowsDir: string, sync: 'FULL' | 'OFF', c
 
 /** The bench measures what it claims only if every answer was taken: the person is at the summary. */
 function assertOursAtSummary(store: Store, userKey: string): void {
-  const person = store.findPerson('telegram', userKey);
-  const state = JSON.parse(store.loadSession(person!.id) ?? '{}') as { flow?: { current: string | null; answers: Record<string, unknown> } };
-  if (state.flow?.current !== null || Object.keys(state.flow.answers).length !== 40) throw new Error('the 40-question run did not reach the summary');
+  const person = store.findPerson('telegram', userKey)!;
+  const state = JSON.parse(store.loadSession(person.id) ?? '{}') as { flow?: { flowId: string; current: string | null } };
+  const responseId = state.flow ? store.openResponseIdOf(person.id, state.flow.flowId) : undefined;
+  const answered = responseId === undefined ? 0 : store.answersOf(responseId).length;
+  if (state.flow?.current !== null || answered !== 40) throw new Error('the 40-question run did not reach the summary');
 }
 
 async function peerSteps(path: string, flow: ReturnType<typeof writeFortyQuestionFlow>['flow'], sync: 'FULL' | 'OFF', citizens: number): Promise<StepFigures> {

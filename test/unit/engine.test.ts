@@ -259,8 +259,32 @@ describe('commands', () => {
     d.send('bận');
     expect(d.scope).toBe('confirm');
     d.send('sửa 2');
+    const from = d.effects.length;
     d.send('có');
     expect(d.state.flow?.answers.why).toBeUndefined();
+    // The stored response must let it go too, in the same turn, after the new answer.
+    expect(d.effects.slice(from)).toEqual([
+      expect.objectContaining({ kind: 'answerRecorded', questionId: 'yn' }),
+      { kind: 'answersDropped', flowId: 'all-types', questionIds: ['why'] },
+    ]);
+  });
+
+  it('an edit that puts a count over its new bound drops it in an effect, and asks it again', () => {
+    const d = new Driver([allTypes]);
+    fillAllTypes(d);
+    d.send('sửa 3');
+    expect(d.scope).toBe('members');
+    let from = d.effects.length;
+    d.send('5');
+    expect(d.effects.slice(from)).toEqual([
+      expect.objectContaining({ kind: 'answerRecorded', questionId: 'members' }),
+      { kind: 'answersDropped', flowId: 'all-types', questionIds: ['passed'] },
+    ]);
+    expect(d.scope).toBe('passed');
+    // An answer that breaks nothing drops nothing.
+    from = d.effects.length;
+    d.send('4');
+    expect(d.effects.slice(from).map((e) => e.kind)).toEqual(['answerRecorded']);
   });
 
   it('làm lại asks to confirm, then starts over', () => {
@@ -475,6 +499,22 @@ describe('summary, submission and result', () => {
     expect(d2.scope).toBe('members');
     d2.send('10');
     expect(d2.state.flow?.answers.members?.value).toBe(10);
+  });
+
+  it('answers a new flow version no longer has are dropped in an effect', () => {
+    const d = new Driver([allTypes]);
+    d.agree();
+    d.send('1');
+    d.send('có');
+    const changed = { ...allTypes, version: '2', questions: allTypes.questions.filter((q) => q.id !== 'yn') };
+    const d2 = new Driver([changed]);
+    d2.state = d.state;
+    d2.send('10');
+    expect(d2.effects).toEqual([
+      { kind: 'answersDropped', flowId: 'all-types', questionIds: ['yn'] },
+      expect.objectContaining({ kind: 'answerRecorded', questionId: 'members' }),
+    ]);
+    expect(Object.keys(d2.state.flow!.answers)).toEqual(['pick', 'members']);
   });
 });
 

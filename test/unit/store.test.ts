@@ -275,7 +275,11 @@ describe('conversation service', () => {
           const b = new ConversationService({ store: fresh, flows: [flow] }).handle(e);
           expect(a).toEqual(b);
         });
-        const sessions = (s: Store) => s.db.prepare('SELECT person_id, state FROM sessions ORDER BY person_id').all();
+        // Equal but for the name of the save that wrote each row (each service names its own).
+        const sessions = (s: Store) =>
+          (s.db.prepare('SELECT person_id, state FROM sessions ORDER BY person_id').all() as Array<{ person_id: number; state: string }>).map(
+            (r) => ({ ...r, state: r.state.replace(/,"save":"[^"]+"/, '') }),
+          );
         const answers = (s: Store) => s.db.prepare('SELECT response_id, question_id, raw, value, superseded_at FROM answers ORDER BY id').all();
         expect(sessions(kept)).toEqual(sessions(fresh));
         expect(answers(kept)).toEqual(answers(fresh));
@@ -293,13 +297,90 @@ describe('conversation service', () => {
     const stored = JSON.parse(store.loadSession(person.id)!);
     expect(stored.flow.current).toBe('yn');
     // Another writer (a second process, an interceptor) puts the person back on the first question.
-    delete stored.flow.answers.pick;
     stored.flow.current = 'pick';
     store.saveSession(person.id, JSON.stringify(stored), 'now');
     service.handle(event('Khá', 'eve'));
     const [response] = store.responsesOf(person.id);
     expect(store.currentAnswers(response!.id).map((a) => [a.question_id, a.value])).toEqual([['pick', '"b"']]);
     expect(JSON.parse(store.loadSession(person.id)!).flow.current).toBe('yn');
+  });
+
+  it('answers changed by another service, with the person back where they were, are read from the table', () => {
+    const store = new Store(':memory:');
+    const first = new ConversationService({ store, flows: [flow] });
+    const second = new ConversationService({ store, flows: [flow] });
+    for (const t of ['hi', 'đồng ý', 'Rất tốt', 'có', '10', '9', '50', '01/01/2026']) first.handle(event(t, 'gil'));
+    // The second one edits the first answer: the person is at the summary again, as `first` left them.
+    for (const t of ['sửa 1', 'Khá']) second.handle(event(t, 'gil'));
+    const r = first.handle(event('xem lại', 'gil'));
+    const summary = r.status === 'processed' ? r.outputs.map((o) => (o.kind === 'message' ? o.text : '')).join('\n') : '';
+    expect(summary).toContain('1. Chọn một phương án: Khá');
+    store.close();
+  });
+
+  it('the session row holds the cursor, not the answers: they are the open response’s current rows', () => {
+    const { store, service } = setup();
+    const rows: string[] = [];
+    const person = () => store.findPerson('test', 'hal')!;
+    for (const t of ['hi', 'đồng ý', 'Rất tốt', 'có', '10', '9']) {
+      service.handle(event(t, 'hal'));
+      if (t !== 'hi') rows.push(store.loadSession(person().id)!);
+    }
+    const last = JSON.parse(rows.at(-1)!);
+    expect(last.flow).not.toHaveProperty('answers');
+    expect(last.flow.current).toBe('rate');
+    // The row does not grow with the answers: the same size at every step but for the question's id.
+    const sizes = rows.map((text) => text.replace(/"current":"[a-z]*"/, '').replace(/"save":"[^"]+"/, '').length);
+    expect(new Set(sizes).size).toBe(1);
+  });
+
+  it('an answer an edit takes back stops being current in that turn, and a restarted service never shows it', () => {
+    const path = tempDb();
+    const s1 = new Store(path);
+    const svc1 = new ConversationService({ store: s1, flows: [flow] });
+    for (const t of ['hi', 'đồng ý', 'Rất tốt', 'không', 'bận', '10', '9', '50', '01/01/2026', 'sửa 2', 'có']) svc1.handle(event(t, 'ivy'));
+    const person = s1.findPerson('test', 'ivy')!;
+    const [response] = s1.responsesOf(person.id);
+    expect(response!.status).toBe('in_progress');
+    expect(s1.currentAnswers(response!.id).map((a) => a.question_id)).toEqual(['pick', 'members', 'passed', 'rate', 'day', 'yn']);
+    s1.close();
+    const s2 = new Store(path);
+    const r = new ConversationService({ store: s2, flows: [flow] }).handle(event('xem lại', 'ivy'));
+    const text = r.status === 'processed' && r.outputs[0]?.kind === 'message' ? r.outputs[0].text : '';
+    expect(text).toContain('2. Anh/Chị có đồng ý không?: Có');
+    expect(text).not.toContain('bận');
+    s2.close();
+  });
+
+  it('a row written before the answers left it is read as it was, and the table is settled to its answers', () => {
+    const { store, service } = setup();
+    for (const t of ['hi', 'đồng ý', 'Rất tốt', 'có', '10', '9', '50', '01/01/2026']) service.handle(event(t, 'joe'));
+    const person = store.findPerson('test', 'joe')!;
+    const [response] = store.responsesOf(person.id);
+    // The old form: the answers in the row, where the last two are gone (as a flow change or an edit
+    // can leave it), while the table, superseding only at submission then, still holds them.
+    const answer = (raw: string, value: string | number) => ({ raw, value });
+    const old = {
+      v: 1,
+      consent: 'given',
+      flow: {
+        flowId: 'all-types',
+        flowVersion: '1',
+        current: 'rate',
+        answers: { pick: answer('Rất tốt', 'a'), yn: answer('có', 'yes'), members: answer('10', 10), passed: answer('9', 9) },
+        startedAt: '2026-11-22T03:00:00.000Z',
+        context: {},
+      },
+    };
+    store.saveSession(person.id, JSON.stringify(old), 'then');
+    const fresh = () => new ConversationService({ store, flows: [flow] });
+    const r = fresh().handle(event('60', 'joe'));
+    expect(r.status === 'processed' && r.outputs.some((o) => o.kind === 'message' && o.scope === 'day')).toBe(true);
+    expect(store.currentAnswers(response!.id).map((a) => a.question_id)).toEqual(['pick', 'yn', 'members', 'passed', 'rate']);
+    expect(JSON.parse(store.loadSession(person.id)!).flow).not.toHaveProperty('answers');
+    // From here the table is the answers: a new service still asks for the day.
+    const next = fresh().handle(event('trợ giúp', 'joe'));
+    expect(next.status === 'processed' && next.outputs.some((o) => o.kind === 'message' && o.scope === 'day')).toBe(true);
   });
 
   // The turn fails before its state is saved (the answer) or after (the reply): both roll back.
