@@ -25,7 +25,7 @@ type RowOf<T> = { [K in keyof Required<T>]: unknown };
 
 export function sessionRowText(state: ConversationState, save: string): string {
   const f = state.flow;
-  // Fields copied one by one: object spread and rest took twice as long, timed in place.
+  // Fields copied one by one: object spread and rest took twice as long, timed in a loop.
   const cursor: RowOf<Omit<FlowSession, 'answers'>> | undefined = f && {
     flowId: f.flowId,
     flowVersion: f.flowVersion,
