@@ -150,6 +150,12 @@ function foldedCommunes(communes: readonly Commune[]): FoldedCommune[] {
 function matchCommune(raw: string, communes: Commune[]): ParsedAnswer {
   const f = fold(raw);
   if (f === '') return { ok: false, problem: 'Vui lòng gõ tên xã, phường hoặc đặc khu.' };
+  // A number alone ("2") is most often an option number typed out of habit, not a place: as typed it
+  // would tell the secretariat nothing.
+  if (!/\p{L}/u.test(raw)) {
+    const example = communes[0] ? `, ví dụ: ${communes[0].name}` : '';
+    return { ok: false, problem: `Vui lòng gõ tên xã, phường hoặc đặc khu bằng chữ${example}.` };
+  }
   if (communes.length === 0) return { ok: true, answer: { raw, value: raw } };
   const bareRaw = f.replace(COMMUNE_PREFIX, '');
   const named = foldedCommunes(communes);

@@ -210,6 +210,23 @@ describe('commune questions', () => {
   it('keeps a name that is not on the list as typed, without a code', () => {
     expect(ask('Phường 7 cũ').state.flow?.answers.commune).toEqual({ raw: 'Phường 7 cũ', value: 'Phường 7 cũ' });
   });
+
+  it('asks for the name in words when only a number or signs were typed, with or without a list', () => {
+    for (const typed of ['2', '7.', '--']) {
+      const d = ask(typed);
+      expect(d.state.flow?.answers.commune, typed).toBeUndefined();
+      expect(d.scope).toBe('commune');
+      expect(d.text).toContain('Vui lòng gõ tên xã, phường hoặc đặc khu bằng chữ, ví dụ: Phường Trung Tâm.');
+    }
+    const d = new Driver([cdht]);
+    d.agree();
+    d.send('1');
+    d.send('2');
+    expect(d.state.flow?.answers.commune).toBeUndefined();
+    expect(d.text).toContain('Vui lòng gõ tên xã, phường hoặc đặc khu bằng chữ.');
+    d.send('Phường 2');
+    expect(d.state.flow?.answers.commune).toEqual({ raw: 'Phường 2', value: 'Phường 2' });
+  });
 });
 
 describe('commands', () => {

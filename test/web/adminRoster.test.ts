@@ -200,7 +200,8 @@ describe('review', () => {
     const { t, province } = await setup();
     t.send('citizen', 'xin chào');
     t.send('citizen', { kind: 'choice', choiceId: 'agree', scope: 'consent' });
-    for (let i = 0; i < 12; i++) t.send('citizen', '1');
+    // The second question asks for the commune by name.
+    for (let i = 0; i < 12; i++) t.send('citizen', i === 1 ? 'Phường Trung Tâm' : '1');
     t.send('citizen', { kind: 'choice', choiceId: 'submit', scope: 'confirm' });
     const person = t.store.findPerson('telegram', 'citizen')!;
     const submitted = t.store.responsesOf(person.id).find((r) => r.status === 'submitted');
