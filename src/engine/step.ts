@@ -207,7 +207,7 @@ class Turn {
     session.flowVersion = flow.version;
     const before = session.answers;
     session.answers = pruneAnswers(flow, { answers: kept, context: session.context });
-    this.dropped(flow, Object.keys(before).filter((id) => session.answers[id] === undefined));
+    this.dropped(flow, missingFrom(session.answers, before));
     if (session.current && !flow.questions.some((q) => q.id === session.current)) session.current = null;
     this.say(msg.flowChangedText(flow));
   }
@@ -368,7 +368,7 @@ class Turn {
     // Answers that depend on this one may no longer be valid (a bound, or a branch).
     const before = session.answers;
     session.answers = pruneAnswers(flow, factsOf(session));
-    const dropped = session.answers === before ? [] : Object.keys(before).filter((id) => session.answers[id] === undefined);
+    const dropped = missingFrom(session.answers, before);
     dropped.push(...this.dropBrokenBounds(flow, session));
     this.recorded(flow, session, q, parsed.answer);
     this.dropped(flow, dropped);
@@ -426,4 +426,9 @@ class Turn {
     this.outputs.push({ kind: 'result', result });
     this.say(msg.resultText(flow, result));
   }
+}
+
+/** The questions answered in `before` that `after` no longer answers (none when it is the same object). */
+function missingFrom(after: FlowSession['answers'], before: FlowSession['answers']): string[] {
+  return after === before ? [] : Object.keys(before).filter((id) => after[id] === undefined);
 }

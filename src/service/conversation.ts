@@ -6,7 +6,7 @@ import type { Flow } from '../flow/schema.ts';
 import type { PersonRow, Store } from '../store/store.ts';
 import { assessedPeriod, unitOfPerson } from '../units/access.ts';
 import { vietnamDate, vietnamYear } from '../util/time.ts';
-import { parseSessionRow, SaveIds, type SessionRow, sessionRowText } from './sessionRow.ts';
+import { parseSessionRow, SaveIds, sessionRowText } from './sessionRow.ts';
 
 /** One inbound event, after a channel adapter has verified and normalised it. */
 export interface InboundEvent {
@@ -139,8 +139,7 @@ export class ConversationService {
     {
       let person = found;
       // Read afresh, or taken out of recentStates, for this turn alone: the engine may work on it in place.
-      const loaded: SessionRow = person ? this.loadState(person.id) : { state: structuredClone(INITIAL_STATE), answersInRow: false };
-      const state = loaded.state;
+      const state = person ? this.loadState(person.id, nowIso) : structuredClone(INITIAL_STATE);
       const { flows, context } = this.deps.accessFor?.(person) ?? { flows: this.deps.flows.filter((f) => f.audience === 'citizen'), context: {} };
       const restricted = this.deps.flows.filter((f) => !flows.includes(f));
       const result = stepOwningState({ flows, restrictedFlows: restricted, state, input: event.input, now, context, communes: this.deps.communes ?? [] });
@@ -155,8 +154,6 @@ export class ConversationService {
       }
       // Before consent (and after deletion) nothing about the person is kept, only the replies to send.
       if (person && !deleted && result.state.consent === 'given') {
-        const flow = result.state.flow;
-        if (loaded.answersInRow && flow) this.settleAnswersOfOldRow(person.id, flow.flowId, Object.keys(flow.answers), nowIso);
         const text = sessionRowText(result.state, this.saves.next());
         store.saveSession(person.id, text, nowIso);
         this.rememberState(person.id, text, result.state);
@@ -176,19 +173,20 @@ export class ConversationService {
     }
   }
 
-  private loadState(personId: number): SessionRow {
+  private loadState(personId: number, nowIso: string): ConversationState {
     const raw = this.deps.store.loadSession(personId);
     const recent = this.recentStates.get(personId);
     if (recent) {
       this.recentStates.delete(personId);
-      if (recent.text === raw) return { state: recent.state, answersInRow: false };
+      if (recent.text === raw) return recent.state;
     }
     // An unreadable state restarts the conversation; the answers stay in `answers`.
     const row = raw === undefined ? undefined : parseSessionRow(raw);
-    if (!row) return { state: { v: 1, consent: 'given' }, answersInRow: false };
+    if (!row) return { v: 1, consent: 'given' };
     const flow = row.state.flow;
-    if (flow && !row.answersInRow) flow.answers = this.answersInTable(personId, flow.flowId);
-    return row;
+    if (flow && row.answersInRow) this.settleAnswersOfOldRow(personId, flow.flowId, Object.keys(flow.answers), nowIso);
+    else if (flow) flow.answers = this.answersInTable(personId, flow.flowId);
+    return row.state;
   }
 
   /** The flow's answers as the open response holds them. */
@@ -196,7 +194,7 @@ export class ConversationService {
     const answers: Record<string, AnswerValue> = {};
     const responseId = this.deps.store.openResponseIdOf(personId, flowId);
     if (responseId === undefined) return answers;
-    for (const a of this.deps.store.answersOf(responseId)) {
+    for (const a of this.deps.store.currentAnswers(responseId)) {
       try {
         answers[a.question_id] = { raw: a.raw, value: JSON.parse(a.value) as string | number };
       } catch {
@@ -208,8 +206,8 @@ export class ConversationService {
 
   /**
    * A row from before the answers left it holds the person's answers; the table may also hold some
-   * an edit dropped since (they were superseded only at submission then). Once the row no longer
-   * carries them, the table must hold exactly these.
+   * an edit dropped since (they were superseded only at submission then). The next save leaves them
+   * out of the row, so from this turn on the table must hold exactly these.
    */
   private settleAnswersOfOldRow(personId: number, flowId: string, questionIds: string[], nowIso: string): void {
     const responseId = this.deps.store.openResponseIdOf(personId, flowId);

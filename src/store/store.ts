@@ -303,11 +303,6 @@ export class Store {
     this.stmts.answerSupersedeExcept.run(now, responseId, JSON.stringify(questionIds));
   }
 
-  /** The current answers of a response, oldest first: what the engine holds for an open one. */
-  answersOf(responseId: number): Array<{ question_id: string; raw: string; value: string }> {
-    return this.stmts.answersOfResponse.all(responseId) as Array<{ question_id: string; raw: string; value: string }>;
-  }
-
   getResponse(id: number): ResponseRow | undefined {
     return this.stmts.responseGet.get(id) as ResponseRow | undefined;
   }
@@ -498,7 +493,6 @@ function prepare(db: Database.Database) {
     answerSupersedeIn: db.prepare(
       'UPDATE answers SET superseded_at = ? WHERE response_id = ? AND superseded_at IS NULL AND question_id IN (SELECT value FROM json_each(?))',
     ),
-    answersOfResponse: db.prepare('SELECT question_id, raw, value FROM answers WHERE response_id = ? AND superseded_at IS NULL ORDER BY id'),
     answersCurrent: db.prepare('SELECT * FROM answers WHERE response_id = ? AND superseded_at IS NULL ORDER BY id'),
     answersAll: db.prepare('SELECT * FROM answers WHERE response_id = ? ORDER BY id'),
     outboxInsert: db.prepare(

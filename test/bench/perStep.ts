@@ -106,7 +106,7 @@ function assertOursAtSummary(store: Store, userKey: string): void {
   const person = store.findPerson('telegram', userKey)!;
   const state = JSON.parse(store.loadSession(person.id) ?? '{}') as { flow?: { flowId: string; current: string | null } };
   const responseId = state.flow ? store.openResponseIdOf(person.id, state.flow.flowId) : undefined;
-  const answered = responseId === undefined ? 0 : store.answersOf(responseId).length;
+  const answered = responseId === undefined ? 0 : store.currentAnswers(responseId).length;
   if (state.flow?.current !== null || answered !== 40) throw new Error('the 40-question run did not reach the summary');
 }
 
